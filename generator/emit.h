@@ -1,0 +1,38 @@
+/*
+ * emit.h - from the model to C files: adds derived names and C types to the model (so templates
+ * only format), renders the templates, and writes or diffs the output directory.
+ */
+#ifndef PQGEN_EMIT_H
+#define PQGEN_EMIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "diag.h"
+
+typedef struct emit_file {
+    char *path;      /* relative to the output directory, e.g. "models.h" */
+    char *content;
+    size_t len;
+} emit_file;
+
+/* Renders every output file for model (as model_build makes it) and cfg (prefix, templates,
+ * overrides, emit flags; cfg->schema is read again for the migrations that the generated code
+ * embeds). Problems (bad override, template error, a name clash in C) go to d.
+ * Returns 0 or -1. *files: caller owns; release with emit_files_free(). Deterministic: the same
+ * inputs give byte-identical files. */
+int emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files,
+                diag_list *d);
+/* Writes files under out_dir (created if missing), touching only files whose content changed.
+ * *n_written (may be NULL) counts the files written. Returns 0 or -1 (message on stderr). */
+int emit_write(const char *out_dir, const emit_file *files, size_t n_files, int *n_written);
+/* Compares files with out_dir and prints a unified diff of each difference to out; files in
+ * out_dir that pqgen would not write are listed, not deleted. Returns 0 when identical, 1 when
+ * different, -1 on error. */
+int emit_diff(const char *out_dir, const emit_file *files, size_t n_files, FILE *out);
+/* NULL is a harmless no-op. */
+void emit_files_free(emit_file *files, size_t n_files);
+
+#endif
