@@ -27,7 +27,9 @@ GEN_LIBS = -lpg_query -ljansson -lpq -lpthread
 RT_LIBS  = -lpq -lpthread -lm
 
 GEN_SRC  := $(sort $(wildcard generator/*.c))
-GEN_OBJ  := $(GEN_SRC:%.c=$(BUILD)/%.o)
+# The default templates are compiled into pqgen, so the binary works from any directory.
+TEMPLATES := $(sort $(wildcard templates/*.mustache))
+GEN_OBJ  := $(GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/templates_data.o
 GEN_LIB_OBJ := $(filter-out $(BUILD)/generator/main.o,$(GEN_OBJ))
 RT_SRC   := $(sort $(wildcard runtime/*.c))
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
@@ -66,6 +68,13 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/templates_data.c: $(TEMPLATES) scripts/embed-templates.sh
+	@mkdir -p $(dir $@)
+	bash scripts/embed-templates.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/templates_data.o: $(BUILD)/gen/templates_data.c
+	$(CC) $(CFLAGS) -Igenerator -c $< -o $@
 
 $(BUILD)/pqgen: $(GEN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GEN_LIBS)
