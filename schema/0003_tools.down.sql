@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS tool_calls;
+DROP TABLE IF EXISTS tools;
+DROP TYPE IF EXISTS tool_call_status;

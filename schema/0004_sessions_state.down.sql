@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS agent_states;
+DROP TABLE IF EXISTS key_value;
+DROP TABLE IF EXISTS sessions;

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS episode_raw_data;
+DROP TABLE IF EXISTS episodes;
+DROP TABLE IF EXISTS raw_data;
