@@ -1,0 +1,260 @@
+/*
+ * analyze_dml.c - INSERT (column lists, VALUES or SELECT, ON CONFLICT with EXCLUDED),
+ * UPDATE (SET incl. multi-column, FROM) and DELETE (USING), all with RETURNING. Parameters
+ * bound to a target column take its type and name, and its nullability.
+ */
+#include "analyze_int.h"
+
+#include <string.h>
+
+#include "pgcatalog.h"
+
+static const cat_table *
+target_table(actx *c, const json_t *rv)
+{
+    const char *name = pn_str(rv, "relname");
+    if (!name) {
+        an_error(c, -1, NULL, "malformed target table");
+        return NULL;
+    }
+    const cat_table *t = catalog_table(c->cat, pn_str(rv, "schemaname"), name);
+    if (!t) {
+        const char **cands = an_alloc(&c->ar, (c->cat->n_tables + 1) * sizeof *cands);
+        size_t n = 0;
+        for (size_t i = 0; i < c->cat->n_tables; i++)
+            if (!c->cat->tables[i]->dropped)
+                cands[n++] = c->cat->tables[i]->name;
+        const char *best = diag_closest(name, cands, n);
+        an_error(c, pn_loc(rv), best ? an_printf(&c->ar, "did you mean \"%s\"?", best) : NULL,
+                 "relation \"%s\" does not exist", name);
+    }
+    return t;
+}
+
+static const cat_column *
+target_column(actx *c, const cat_table *t, const char *name, int loc)
+{
+    const cat_column *col = catalog_column(t, name);
+    if (!col) {
+        const char **cands = an_alloc(&c->ar, (t->n_cols + 1) * sizeof *cands);
+        for (size_t i = 0; i < t->n_cols; i++)
+            cands[i] = t->cols[i].name;
+        const char *best = diag_closest(name, cands, t->n_cols);
+        an_error(c, loc, best ? an_printf(&c->ar, "did you mean \"%s\"?", best) : NULL,
+                 "column \"%s\" of relation \"%s\" does not exist", name, t->name);
+    }
+    return col;
+}
+
+/* A value assigned to a column: parameters take the column's type, name and nullability;
+ * values of a builtin type that cannot be assigned are errors. */
+static void
+assign(actx *c, scope *sc, const json_t *node, const cat_column *col)
+{
+    if (!node || pn_is(node, "SetToDefault", NULL))
+        return;
+    an_coerce(c, node, col->type, col->name, 2, col->not_null ? -1 : 1);
+    aval v = an_expr(c, sc, node);
+    if (v.unknown || !cat_tref_known(v.t) || v.t.user || col->type.user)
+        return;
+    uint32_t from = cat_tref_resolver_id(v.t), to = cat_tref_resolver_id(col->type);
+    if (from && to && !pgc_can_coerce(from, to, 'a')) {
+        const json_t *in;
+        pn_node(node, &in);
+        an_error(c, pn_loc(in), "rewrite or cast the expression",
+                 "column \"%s\" is of type %s but expression is of type %s", col->name,
+                 an_type_str(c, col->type), an_type_str(c, v.t));
+    }
+}
+
+/* SET a = x, (b, c) = (y, z), (d, e) = (SELECT ...) */
+static void
+set_list(actx *c, scope *sc, const cat_table *t, const json_t *list)
+{
+    for (size_t i = 0; i < pn_len(list); i++) {
+        const json_t *rt;
+        if (!pn_is(pn_at(list, i), "ResTarget", &rt))
+            continue;
+        const char *name = pn_str(rt, "name");
+        const json_t *val = json_object_get(rt, "val"), *mar;
+        if (!name)
+            continue;
+        const cat_column *col = target_column(c, t, name, pn_loc(rt));
+        if (pn_is(val, "MultiAssignRef", &mar)) {
+            const json_t *src = json_object_get(mar, "source"), *row;
+            long long colno = pn_int(mar, "colno", 1);
+            if (pn_is(src, "RowExpr", &row)) {
+                const json_t *args = pn_list(row, "args");
+                if (col && colno >= 1 && (size_t)colno <= pn_len(args))
+                    assign(c, sc, pn_at(args, (size_t)colno - 1), col);
+            } else if (colno == 1) {
+                an_expr(c, sc, src);
+            }
+            continue;
+        }
+        if (!col) {
+            an_expr(c, sc, val);
+            continue;
+        }
+        if (pn_len(pn_list(rt, "indirection"))) {
+            /* SET arr[i] = x / SET comp.f = x: the element's type */
+            cat_column el = *col;
+            if (el.type.dims)
+                el.type.dims--;
+            el.not_null = false;
+            assign(c, sc, val, &el);
+            continue;
+        }
+        assign(c, sc, val, col);
+    }
+}
+
+void
+an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
+{
+    scope sc = {0};
+    sc.parent = parent;
+    an_with(c, &sc, pn_obj(ins, "withClause"));
+    const json_t *rv = pn_obj(ins, "relation");
+    const cat_table *t = target_table(c, rv);
+    if (!t)
+        return;
+    /* target columns */
+    const json_t *cols = pn_list(ins, "cols");
+    size_t ncols = cols ? pn_len(cols) : t->n_cols;
+    const cat_column **tcols = an_alloc(&c->ar, (ncols ? ncols : 1) * sizeof *tcols);
+    int *tlocs = an_alloc(&c->ar, (ncols ? ncols : 1) * sizeof *tlocs);
+    for (size_t i = 0; i < ncols; i++) {
+        if (!cols) {
+            tcols[i] = &t->cols[i];
+            tlocs[i] = pn_loc(rv);
+            continue;
+        }
+        const json_t *rt;
+        if (!pn_is(pn_at(cols, i), "ResTarget", &rt) || !pn_str(rt, "name"))
+            continue;
+        tlocs[i] = pn_loc(rt);
+        tcols[i] = target_column(c, t, pn_str(rt, "name"), pn_loc(rt));
+        for (size_t k = 0; tcols[i] && k < i; k++)
+            if (tcols[k] == tcols[i])
+                an_error(c, pn_loc(rt), NULL, "column \"%s\" specified more than once",
+                         tcols[i]->name);
+    }
+    /* values: the target table is not in scope for them */
+    const json_t *selnode = json_object_get(ins, "selectStmt"), *sel;
+    if (selnode && pn_is(selnode, "SelectStmt", &sel)) {
+        const json_t *rows = pn_list(sel, "valuesLists");
+        const char *op = pn_str(sel, "op");
+        bool simple_values = rows && !pn_list(sel, "sortClause") &&
+                             !json_object_get(sel, "limitCount") && !pn_obj(sel, "withClause");
+        if (simple_values) {
+            for (size_t r = 0; r < pn_len(rows); r++) {
+                const json_t *row;
+                if (!pn_is(pn_at(rows, r), "List", &row))
+                    continue;
+                const json_t *items = pn_list(row, "items");
+                size_t n = pn_len(items);
+                if (n > ncols) {
+                    const json_t *in;
+                    pn_node(pn_at(items, ncols), &in);
+                    an_error(c, pn_loc(in), "remove the extra values or name more columns",
+                             "INSERT has more expressions than target columns");
+                } else if (n < ncols) {
+                    an_error(c, tlocs[n], "add values or remove columns from the list",
+                             "INSERT has more target columns than expressions");
+                }
+                for (size_t k = 0; k < n; k++) {
+                    if (k < ncols && tcols[k])
+                        assign(c, &sc, pn_at(items, k), tcols[k]);
+                    else
+                        an_expr(c, &sc, pn_at(items, k));
+                }
+            }
+        } else {
+            const json_t *tl = pn_list(sel, "targetList");
+            if (!rows && (!op || !strcmp(op, "SETOP_NONE"))) {
+                for (size_t k = 0; k < pn_len(tl) && k < ncols; k++) {
+                    const json_t *rt;
+                    if (tcols[k] && pn_is(pn_at(tl, k), "ResTarget", &rt))
+                        an_coerce(c, json_object_get(rt, "val"), tcols[k]->type,
+                                  tcols[k]->name, 2, tcols[k]->not_null ? -1 : 1);
+                }
+            }
+            qres q = {0};
+            an_select(c, &sc, sel, &q);
+            if (q.n > ncols)
+                an_error(c, -1, "remove the extra values or name more columns",
+                         "INSERT has more expressions than target columns");
+            else if (q.n < ncols && !c->n_errors)
+                an_error(c, tlocs[q.n], "add values or remove columns from the list",
+                         "INSERT has more target columns than expressions");
+        }
+    }
+    /* ON CONFLICT: the target and EXCLUDED are in scope */
+    scope tsc = {0};
+    tsc.parent = &sc;
+    const json_t *rva = pn_obj(rv, "alias");
+    const char *alias = pn_str(rva, "aliasname");
+    an_table_rte(c, &tsc, t, alias);
+    const json_t *oc = pn_obj(ins, "onConflictClause");
+    if (oc) {
+        scope csc = tsc;
+        csc.r = NULL;
+        csc.n = csc.cap = 0;
+        an_table_rte(c, &csc, t, alias);
+        rte *ex = an_table_rte(c, &csc, t, "excluded");
+        (void)ex;
+        const json_t *infer = pn_obj(oc, "infer");
+        const json_t *elems = pn_list(infer, "indexElems"), *ie;
+        for (size_t i = 0; i < pn_len(elems); i++) {
+            if (!pn_is(pn_at(elems, i), "IndexElem", &ie))
+                continue;
+            if (pn_str(ie, "name"))
+                target_column(c, t, pn_str(ie, "name"), pn_loc(oc));
+            else if (json_object_get(ie, "expr"))
+                an_expr(c, &tsc, json_object_get(ie, "expr"));
+        }
+        an_cond(c, &tsc, json_object_get(infer, "whereClause"));
+        set_list(c, &csc, t, pn_list(oc, "targetList"));
+        an_cond(c, &csc, json_object_get(oc, "whereClause"));
+    }
+    an_targets(c, &tsc, pn_list(ins, "returningList"), out);
+}
+
+void
+an_update(actx *c, scope *parent, const json_t *upd, qres *out)
+{
+    scope sc = {0};
+    sc.parent = parent;
+    an_with(c, &sc, pn_obj(upd, "withClause"));
+    const json_t *rv = pn_obj(upd, "relation");
+    const cat_table *t = target_table(c, rv);
+    if (!t)
+        return;
+    an_table_rte(c, &sc, t, pn_str(pn_obj(rv, "alias"), "aliasname"));
+    const json_t *from = pn_list(upd, "fromClause");
+    for (size_t i = 0; i < pn_len(from); i++)
+        an_from_item(c, &sc, pn_at(from, i));
+    set_list(c, &sc, t, pn_list(upd, "targetList"));
+    an_cond(c, &sc, json_object_get(upd, "whereClause"));
+    /* RETURNING sees the FROM items too */
+    an_targets(c, &sc, pn_list(upd, "returningList"), out);
+}
+
+void
+an_delete(actx *c, scope *parent, const json_t *del, qres *out)
+{
+    scope sc = {0};
+    sc.parent = parent;
+    an_with(c, &sc, pn_obj(del, "withClause"));
+    const json_t *rv = pn_obj(del, "relation");
+    const cat_table *t = target_table(c, rv);
+    if (!t)
+        return;
+    an_table_rte(c, &sc, t, pn_str(pn_obj(rv, "alias"), "aliasname"));
+    const json_t *using = pn_list(del, "usingClause");
+    for (size_t i = 0; i < pn_len(using); i++)
+        an_from_item(c, &sc, pn_at(using, i));
+    an_cond(c, &sc, json_object_get(del, "whereClause"));
+    an_targets(c, &sc, pn_list(del, "returningList"), out);
+}

@@ -1,0 +1,1152 @@
+/*
+ * analyze_expr.c - expressions: the type and nullability of every expression kind the raw
+ * parser produces, parameter types from the context they appear in (comparisons, function
+ * arguments, casts, IN, ANY, BETWEEN, LIKE...), operator and function resolution through
+ * pgcatalog, and PostgreSQL's rules for naming result columns (FigureColname).
+ */
+#include "analyze_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgcatalog.h"
+
+static cat_tref
+B(uint32_t id)
+{
+    return cat_tref_builtin(id);
+}
+
+static aval
+mkval(cat_tref t, bool nullable)
+{
+    aval v = {0};
+    v.t = t;
+    v.nullable = nullable;
+    return v;
+}
+
+static aval
+unknown_val(void)
+{
+    aval v = {0};
+    v.unknown = true;
+    v.nullable = true;
+    return v;
+}
+
+static bool
+is_polymorphic(uint32_t id)
+{
+    switch (id) {
+    case PGC_ANY:
+    case PGC_ANYARRAY:
+    case PGC_ANYELEMENT:
+    case PGC_ANYNONARRAY:
+    case PGC_ANYENUM:
+    case PGC_ANYENUM_ARRAY:
+    case PGC_ANYRANGE:
+    case PGC_ANYMULTIRANGE:
+    case PGC_ANYCOMPATIBLE:
+    case PGC_ANYCOMPATIBLEARRAY:
+    case PGC_ANYCOMPATIBLENONARRAY:
+    case PGC_ANYCOMPATIBLERANGE:
+    case PGC_ANYCOMPATIBLEMULTIRANGE:
+    case PGC_RECORD:
+    case PGC_RECORD_ARRAY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The catalog type for resolver id `id` given to an operand, preferring the other operand's
+ * own (user) type when the resolver answered with its id. */
+static cat_tref
+mapback(uint32_t id, const aval *other)
+{
+    if (other && cat_tref_known(other->t)) {
+        uint32_t oid = cat_tref_resolver_id(other->t);
+        if (oid == id)
+            return other->t;
+        if (is_polymorphic(id)) {
+            cat_tref t = other->t;
+            if (id == PGC_ANYARRAY || id == PGC_ANYCOMPATIBLEARRAY || id == PGC_ANYENUM_ARRAY ||
+                id == PGC_RECORD_ARRAY) {
+                if (t.dims == 0)
+                    t.dims = 1;
+            }
+            return t;
+        }
+    }
+    if (is_polymorphic(id) || id == PGC_UNKNOWN_OID)
+        return (cat_tref){0, NULL, 0};
+    return B(id);
+}
+
+static int
+param_lookup(actx *c, const json_t *pr)
+{
+    occ *o = an_occ_at(c, pn_loc(pr));
+    if (o && o->kind != 'e')
+        return o->index;
+    long long n = pn_int(pr, "number", 0);
+    return n > 0 && (size_t)n <= c->np ? (int)n : 0;
+}
+
+int
+an_param_index(actx *c, const json_t *node)
+{
+    const json_t *in;
+    return pn_is(node, "ParamRef", &in) ? param_lookup(c, in) : 0;
+}
+
+/* The parameter behind node, looking through casts and COLLATE. */
+static int
+param_through(actx *c, const json_t *node)
+{
+    for (int i = 0; i < 50; i++) {
+        const json_t *in;
+        const char *k = pn_node(node, &in);
+        if (!k)
+            return 0;
+        if (!strcmp(k, "ParamRef"))
+            return param_lookup(c, in);
+        if (strcmp(k, "TypeCast") && strcmp(k, "CollateClause"))
+            return 0;
+        node = json_object_get(in, "arg");
+    }
+    return 0;
+}
+
+void
+an_coerce(actx *c, const json_t *node, cat_tref t, const char *name, int prio, int nullable)
+{
+    const json_t *in;
+    const char *k = pn_node(node, &in);
+    if (!k || c->depth > AN_MAX_DEPTH)
+        return;
+    if (!strcmp(k, "ParamRef")) {
+        int idx = param_lookup(c, in);
+        if (!idx)
+            idx = an_param_ref(c, pn_loc(in), (int)pn_int(in, "number", 0));
+        an_param_type(c, idx, t);
+        an_param_name(c, idx, name, prio);
+        if (nullable == 1)
+            an_param_nullable(c, idx);
+    } else if (!strcmp(k, "TypeCast") || !strcmp(k, "CollateClause")) {
+        int idx = param_through(c, node);
+        if (idx) {
+            an_param_name(c, idx, name, prio);
+            if (nullable == 1)
+                an_param_nullable(c, idx);
+        }
+    } else if (!strcmp(k, "A_ArrayExpr") && t.dims > 0) {
+        cat_tref e = t;
+        e.dims--;
+        const json_t *el = pn_list(in, "elements");
+        c->depth++;
+        for (size_t i = 0; i < pn_len(el); i++)
+            an_coerce(c, pn_at(el, i), e, NULL, 0, -1);
+        c->depth--;
+    } else if (!strcmp(k, "CoalesceExpr") || !strcmp(k, "MinMaxExpr")) {
+        const json_t *args = pn_list(in, "args");
+        c->depth++;
+        for (size_t i = 0; i < pn_len(args); i++)
+            an_coerce(c, pn_at(args, i), t, name, prio, -1);
+        c->depth--;
+    } else if (!strcmp(k, "CaseExpr")) {
+        const json_t *args = pn_list(in, "args"), *cw;
+        c->depth++;
+        for (size_t i = 0; i < pn_len(args); i++)
+            if (pn_is(pn_at(args, i), "CaseWhen", &cw))
+                an_coerce(c, json_object_get(cw, "result"), t, name, prio, -1);
+        an_coerce(c, json_object_get(in, "defresult"), t, name, prio, -1);
+        c->depth--;
+    }
+}
+
+bool
+an_typename(actx *c, const json_t *tn, cat_tref *out)
+{
+    char why[300];
+    if (catalog_typename(c->cat, tn, out, NULL, why, sizeof why))
+        return true;
+    an_error(c, pn_loc(tn), NULL, "%s", why);
+    return false;
+}
+
+void
+an_cond(actx *c, scope *sc, const json_t *node)
+{
+    if (!node || !pn_node(node, NULL))
+        return;
+    an_coerce(c, node, B(PGC_BOOL), NULL, 0, -1);
+    aval v = an_expr(c, sc, node);
+    (void)v;
+}
+
+/* === operators === */
+
+static const char *
+op_name(const json_t *names)
+{
+    const char *n = pn_last_name(names);
+    return n ? n : "?";
+}
+
+/* Resolves l op r (l may be absent: prefix). Types untyped parameters from the operator. */
+static aval
+binop(actx *c, const char *op, aval *l, aval *r, int loc)
+{
+    if (l && l->param && r->col)
+        an_param_name(c, l->param, r->col, 2);
+    if (l && r->param && l->col)
+        an_param_name(c, r->param, l->col, 2);
+    uint32_t lid = !l ? PGC_NOARG : l->unknown ? 0 : cat_tref_resolver_id(l->t);
+    uint32_t rid = r->unknown ? 0 : cat_tref_resolver_id(r->t);
+    uint32_t rl = 0, rr = 0, ret = 0;
+    bool amb = false;
+    const pgc_oper *o = pgc_resolve_oper(op, lid, rid, c->cat->ext_mask, &rl, &rr, &ret, &amb);
+    if (!o && lid == 0 && rid == 0)
+        o = pgc_resolve_oper(op, PGC_TEXT, PGC_TEXT, c->cat->ext_mask, &rl, &rr, &ret, &amb);
+    if (!o && l && lid == 0 && rid != 0 && !l->param) /* 'literal' op x: try x's type */
+        o = pgc_resolve_oper(op, rid, rid, c->cat->ext_mask, &rl, &rr, &ret, &amb);
+    if (!o && l && rid == 0 && lid != 0 && !r->param)
+        o = pgc_resolve_oper(op, lid, lid, c->cat->ext_mask, &rl, &rr, &ret, &amb);
+    if (!o) {
+        const char *ls = l ? (l->unknown ? "unknown" : an_type_str(c, l->t)) : NULL;
+        const char *rs = r->unknown ? "unknown" : an_type_str(c, r->t);
+        const char *hint = "no operator matches the given name and argument types; you might "
+                           "need to add an explicit cast";
+        if (amb)
+            an_error(c, loc, hint, "operator is not unique: %s%s%s %s", ls ? ls : "",
+                     ls ? " " : "", op, rs);
+        else
+            an_error(c, loc, hint, "operator does not exist: %s%s%s %s", ls ? ls : "",
+                     ls ? " " : "", op, rs);
+        return unknown_val();
+    }
+    if (l && l->param && l->unknown) {
+        an_param_type(c, l->param, mapback(rl, r));
+        l->t = mapback(rl, r);
+        l->unknown = !cat_tref_known(l->t);
+    }
+    if (r->param && r->unknown) {
+        an_param_type(c, r->param, mapback(rr, l));
+        r->t = mapback(rr, l);
+        r->unknown = !cat_tref_known(r->t);
+    }
+    aval v = {0};
+    if (is_polymorphic(ret)) {
+        v.t = mapback(ret, l && cat_tref_known(l->t) ? l : r);
+    } else {
+        v.t = B(ret);
+    }
+    bool anynull = (l && l->nullable) || r->nullable;
+    /* JSON field and path extraction is strict yet gives NULL for a missing key */
+    bool may_null = !strcmp(op, "->") || !strcmp(op, "->>") || !strcmp(op, "#>") ||
+                    !strcmp(op, "#>>");
+    v.nullable = o->strict && !may_null ? anynull : true;
+    return v;
+}
+
+/* The common type of vals (CASE, COALESCE, VALUES, ARRAY[]); unknown when none is known. */
+static cat_tref
+common_type(actx *c, const aval *vals, size_t n, int loc, const char *what)
+{
+    cat_tref first = {0, NULL, 0};
+    bool same = true, any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (vals[i].unknown || !cat_tref_known(vals[i].t))
+            continue;
+        if (!any) {
+            first = vals[i].t;
+            any = true;
+        } else if (!cat_tref_eq(first, vals[i].t)) {
+            same = false;
+        }
+    }
+    if (!any) {
+        /* only untyped literals: they resolve to text, and parameters with them */
+        for (size_t i = 0; i < n; i++)
+            if (vals[i].unknown && !vals[i].param && !vals[i].nullable)
+                return B(PGC_TEXT);
+        return first;
+    }
+    if (same)
+        return first;
+    uint32_t ids[64];
+    int k = 0;
+    for (size_t i = 0; i < n && k < 64; i++)
+        if (!vals[i].unknown && cat_tref_known(vals[i].t))
+            ids[k++] = cat_tref_resolver_id(vals[i].t);
+    uint32_t ct = pgc_select_common_type(k, ids);
+    if (!ct) {
+        an_error(c, loc, "add casts so that all branches have the same type",
+                 "%s types %s and %s cannot be matched", what, an_type_str(c, first),
+                 an_type_str(c, vals[n - 1].t));
+        return first;
+    }
+    /* keep a user type when it is the one chosen */
+    for (size_t i = 0; i < n; i++)
+        if (!vals[i].unknown && cat_tref_known(vals[i].t) &&
+            cat_tref_resolver_id(vals[i].t) == ct)
+            return vals[i].t;
+    return B(ct);
+}
+
+cat_tref
+an_common_type(actx *c, const aval *vals, size_t n, int loc, const char *what)
+{
+    return common_type(c, vals, n, loc, what);
+}
+
+/* Gives untyped parameters among nodes/vals the type t. */
+static void
+settle(actx *c, const json_t *const *nodes, aval *vals, size_t n, cat_tref t)
+{
+    if (!cat_tref_known(t))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (vals[i].param && vals[i].unknown) {
+            an_param_type(c, vals[i].param, t);
+            vals[i].t = t;
+            vals[i].unknown = false;
+        } else if (nodes[i]) {
+            an_coerce(c, nodes[i], t, NULL, 0, -1);
+        }
+    }
+}
+
+static aval
+expr_list_common(actx *c, scope *sc, const json_t *args, bool coalesce, int loc,
+                 const char *what)
+{
+    size_t n = pn_len(args);
+    if (n == 0)
+        return unknown_val();
+    aval *vals = an_alloc(&c->ar, n * sizeof *vals);
+    const json_t **nodes = an_alloc(&c->ar, n * sizeof *nodes);
+    for (size_t i = 0; i < n; i++) {
+        nodes[i] = pn_at(args, i);
+        vals[i] = an_expr(c, sc, nodes[i]);
+        if (coalesce && i + 1 < n) {
+            int p = param_through(c, nodes[i]);
+            if (p)
+                an_param_nullable(c, p);
+        }
+    }
+    cat_tref t = common_type(c, vals, n, loc, what);
+    settle(c, nodes, vals, n, t);
+    aval v = mkval(t, true);
+    v.unknown = !cat_tref_known(t);
+    for (size_t i = 0; i < n; i++)
+        if (!vals[i].nullable)
+            v.nullable = false;
+    return v;
+}
+
+static aval
+expr_case(actx *c, scope *sc, const json_t *in)
+{
+    const json_t *argn = json_object_get(in, "arg");
+    aval a = {0};
+    bool has_arg = argn && pn_node(argn, NULL);
+    if (has_arg)
+        a = an_expr(c, sc, argn);
+    const json_t *args = pn_list(in, "args");
+    const json_t *def = json_object_get(in, "defresult");
+    bool has_def = def && pn_node(def, NULL);
+    size_t n = pn_len(args) + (has_def ? 1 : 0);
+    aval *vals = an_alloc(&c->ar, (n ? n : 1) * sizeof *vals);
+    const json_t **nodes = an_alloc(&c->ar, (n ? n : 1) * sizeof *nodes);
+    size_t k = 0;
+    for (size_t i = 0; i < pn_len(args); i++) {
+        const json_t *cw;
+        if (!pn_is(pn_at(args, i), "CaseWhen", &cw))
+            continue;
+        const json_t *w = json_object_get(cw, "expr");
+        if (has_arg) {
+            aval wv = an_expr(c, sc, w);
+            binop(c, "=", &a, &wv, pn_loc(cw));
+        } else {
+            an_cond(c, sc, w);
+        }
+        nodes[k] = json_object_get(cw, "result");
+        vals[k] = an_expr(c, sc, nodes[k]);
+        k++;
+    }
+    if (has_def) {
+        nodes[k] = def;
+        vals[k] = an_expr(c, sc, def);
+        k++;
+    }
+    cat_tref t = common_type(c, vals, k, pn_loc(in), "CASE");
+    settle(c, nodes, vals, k, t);
+    aval v = mkval(t, !has_def);
+    v.unknown = !cat_tref_known(t);
+    for (size_t i = 0; i < k; i++)
+        if (vals[i].nullable)
+            v.nullable = true;
+    return v;
+}
+
+/* === functions === */
+
+/* Non-strict functions that still never return NULL. */
+static bool
+never_null_func(const char *name)
+{
+    static const char *const names[] = {
+        "concat", "concat_ws", "format", "json_build_array", "json_build_object",
+        "jsonb_build_array", "jsonb_build_object", "num_nonnulls", "num_nulls",
+        "row_to_json", "to_json", "to_jsonb", "array_append", "array_prepend", "array_cat",
+        "txid_current", "gen_random_uuid", "uuid_generate_v4", "now", "clock_timestamp",
+        "statement_timestamp", "transaction_timestamp", "random",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
+/* Strict functions that still return NULL for some non-NULL inputs. */
+static bool
+may_null_func(const char *name)
+{
+    static const char *const names[] = {
+        "jsonb_extract_path", "jsonb_extract_path_text", "json_extract_path",
+        "json_extract_path_text", "jsonb_path_query_first", "json_object_field",
+        "json_object_field_text", "jsonb_object_field", "jsonb_object_field_text",
+        "regexp_match", "array_position", "array_length", "array_upper", "array_lower",
+        "array_ndims", "array_dims", "to_regclass", "to_regtype", "to_regproc", "substring",
+        "json_array_element", "jsonb_array_element", "json_array_element_text",
+        "jsonb_array_element_text", "current_setting", "nullif", "pg_get_viewdef",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
+static bool
+never_null_window(const char *name)
+{
+    static const char *const names[] = {
+        "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "count",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(name, names[i]))
+            return true;
+    return false;
+}
+
+static void
+window_def(actx *c, scope *sc, const json_t *wd)
+{
+    const json_t *pl = pn_list(wd, "partitionClause");
+    for (size_t i = 0; i < pn_len(pl); i++)
+        an_expr(c, sc, pn_at(pl, i));
+    const json_t *ol = pn_list(wd, "orderClause"), *sb;
+    for (size_t i = 0; i < pn_len(ol); i++)
+        if (pn_is(pn_at(ol, i), "SortBy", &sb))
+            an_expr(c, sc, json_object_get(sb, "node"));
+}
+
+static const char *
+types_str(actx *c, const aval *vals, int n)
+{
+    char *s = an_strdup(&c->ar, "");
+    for (int i = 0; i < n; i++)
+        s = an_printf(&c->ar, "%s%s%s", s, i ? ", " : "",
+                      vals[i].unknown ? "unknown" : an_type_str(c, vals[i].t));
+    return s;
+}
+
+aval
+an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
+{
+    const json_t *names = pn_list(fc, "funcname");
+    size_t nn = pn_len(names);
+    const char *name = pn_last_name(names);
+    const char *schema = nn >= 2 ? pn_sval(pn_at(names, nn - 2)) : NULL;
+    int loc = pn_loc(fc);
+    if (fi)
+        memset(fi, 0, sizeof *fi);
+    if (!name) {
+        an_error(c, loc, NULL, "unsupported function name");
+        return unknown_val();
+    }
+    if (schema && !strcmp(schema, "sqlc")) {
+        an_error(c, loc, "write sqlc.arg(name), sqlc.narg(name), sqlc.slice(name) or "
+                 "sqlc.embed(table)", "malformed sqlc macro \"sqlc.%s\"", name);
+        return unknown_val();
+    }
+    if (schema && !strcmp(schema, "pg_catalog"))
+        schema = NULL;
+    const json_t *args = pn_list(fc, "args");
+    int n = (int)pn_len(args);
+    if (n > 100) {
+        an_error(c, loc, NULL, "too many arguments");
+        return unknown_val();
+    }
+    aval vals[100];
+    uint32_t ids[100], res[100];
+    bool anynull = false;
+    for (int i = 0; i < n; i++) {
+        const json_t *a = pn_at(args, i), *na;
+        if (pn_is(a, "NamedArgExpr", &na))
+            a = json_object_get(na, "arg");
+        vals[i] = an_expr(c, sc, a);
+        ids[i] = vals[i].unknown ? 0 : cat_tref_resolver_id(vals[i].t);
+        anynull |= vals[i].nullable;
+    }
+    if (fi) {
+        fi->nargs = n;
+        fi->args_nullable = anynull;
+    }
+    const json_t *order = pn_list(fc, "agg_order"), *sb;
+    bool within = pn_bool(fc, "agg_within_group");
+    for (size_t i = 0; i < pn_len(order); i++) {
+        if (!pn_is(pn_at(order, i), "SortBy", &sb))
+            continue;
+        aval ov = an_expr(c, sc, json_object_get(sb, "node"));
+        if (within && n < 100) {
+            /* ordered-set aggregates take the WITHIN GROUP expressions as arguments */
+            vals[n] = ov;
+            ids[n] = ov.unknown ? 0 : cat_tref_resolver_id(ov.t);
+            n++;
+        }
+    }
+    const json_t *filter = json_object_get(fc, "agg_filter");
+    if (filter && pn_node(filter, NULL))
+        an_cond(c, sc, filter);
+    const json_t *over = pn_obj(fc, "over");
+    if (over)
+        window_def(c, sc, over);
+
+    /* user-defined functions shadow nothing built in with the same signature, but are looked
+     * up first: schema objects are what the user most likely means */
+    const cat_func *uf = catalog_func(c->cat, schema, name, n);
+    if (uf) {
+        for (int i = 0; i < n; i++) {
+            if (vals[i].param && vals[i].unknown)
+                an_param_type(c, vals[i].param, uf->args[i].type);
+            if (vals[i].param)
+                an_param_name(c, vals[i].param, uf->args[i].name, 1);
+        }
+        if (fi)
+            fi->uf = uf;
+        aval v = mkval(uf->ret, uf->strict ? anynull : true);
+        return v;
+    }
+    if (schema) {
+        an_error(c, loc, NULL, "function %s.%s(%s) does not exist", schema, name,
+                 types_str(c, vals, n));
+        return unknown_val();
+    }
+    bool amb = false;
+    uint32_t ret = 0;
+    const pgc_func *f =
+        pgc_resolve_func(name, n, ids, c->cat->ext_mask, res, &ret, &amb);
+    if (!f) {
+        size_t cnt = 0;
+        const pgc_func *any = pgc_funcs_by_name(name, &cnt);
+        bool visible = false;
+        for (size_t i = 0; any && i < cnt; i++)
+            if (pgc_func_visible(&any[i], c->cat->ext_mask))
+                visible = true;
+        if (amb) {
+            an_error(c, loc, "add explicit casts to the arguments",
+                     "function %s(%s) is not unique", name, types_str(c, vals, n));
+        } else if (!visible && !catalog_has_func_name(c->cat, name)) {
+            const char *best = pgc_closest_func_name(name, c->cat->ext_mask);
+            const char *hint = NULL;
+            if (cnt)
+                hint = an_printf(&c->ar, "it comes with the extension \"%s\": add CREATE "
+                                 "EXTENSION to the schema", any[0].extension);
+            else if (best)
+                hint = an_printf(&c->ar, "did you mean \"%s\"?", best);
+            an_error(c, loc, hint, "function %s does not exist", name);
+        } else {
+            an_error(c, loc, "no function matches the given name and argument types; you "
+                     "might need to add explicit casts",
+                     "function %s(%s) does not exist", name, types_str(c, vals, n));
+        }
+        return unknown_val();
+    }
+    for (int i = 0; i < n; i++) {
+        if (vals[i].param && vals[i].unknown) {
+            cat_tref t = mapback(res[i], NULL);
+            /* a polymorphic argument: take the type of another argument of the same kind */
+            if (!cat_tref_known(t))
+                for (int k = 0; k < n; k++)
+                    if (k != i && !vals[k].unknown)
+                        t = vals[k].t;
+            an_param_type(c, vals[i].param, t);
+        }
+        if (vals[i].param && f->argnames && i < f->nargs && f->argnames[i] &&
+            f->argnames[i][0])
+            an_param_name(c, vals[i].param, f->argnames[i], 1);
+    }
+    if (fi) {
+        fi->pf = f;
+        memcpy(fi->resolved, res, (size_t)n * sizeof *res);
+    }
+    aval v = {0};
+    if (ret == PGC_ANYENUM || ret == PGC_ANYENUM_ARRAY || is_polymorphic(ret)) {
+        for (int i = 0; i < n; i++) {
+            if (vals[i].t.user || (ret != PGC_RECORD && cat_tref_known(vals[i].t))) {
+                v.t = vals[i].t;
+                v.t.dims = (ret == PGC_ANYENUM_ARRAY || ret == PGC_ANYARRAY) ? 1 : 0;
+                if (vals[i].t.dims && ret != PGC_ANYENUM_ARRAY && ret != PGC_ANYARRAY &&
+                    !vals[i].t.user)
+                    v.t.dims = 0;
+                break;
+            }
+        }
+        if (!cat_tref_known(v.t))
+            v.t = B(ret);
+    } else {
+        v.t = B(ret);
+    }
+    if (f->kind == 'a')
+        v.nullable = strcmp(name, "count") != 0;
+    else if (f->kind == 'w')
+        v.nullable = !never_null_window(name);
+    else if (f->strict)
+        v.nullable = anynull || may_null_func(name);
+    else
+        v.nullable = !never_null_func(name);
+    return v;
+}
+
+/* === sublinks === */
+
+static aval
+expr_sublink(actx *c, scope *sc, const json_t *in)
+{
+    const char *type = pn_str(in, "subLinkType");
+    const json_t *sub = json_object_get(in, "subselect"), *sel;
+    qres q = {0};
+    if (!pn_is(sub, "SelectStmt", &sel)) {
+        an_error(c, pn_loc(in), NULL, "unsupported subquery");
+        return unknown_val();
+    }
+    an_select(c, sc, sel, &q);
+    if (!type)
+        type = "";
+    if (!strcmp(type, "EXISTS_SUBLINK"))
+        return mkval(B(PGC_BOOL), false);
+    if (q.n != 1 && (!strcmp(type, "EXPR_SUBLINK") || !strcmp(type, "ARRAY_SUBLINK") ||
+                     !strcmp(type, "ANY_SUBLINK") || !strcmp(type, "ALL_SUBLINK"))) {
+        an_error(c, pn_loc(in), NULL, "subquery must return only one column");
+        return unknown_val();
+    }
+    if (!strcmp(type, "EXPR_SUBLINK"))
+        return mkval(q.cols[0].t, true);
+    if (!strcmp(type, "ARRAY_SUBLINK")) {
+        cat_tref t = q.cols[0].t;
+        t.dims++;
+        return mkval(t, false);
+    }
+    if (!strcmp(type, "ANY_SUBLINK") || !strcmp(type, "ALL_SUBLINK")) {
+        const json_t *test = json_object_get(in, "testexpr");
+        aval l = an_expr(c, sc, test);
+        aval r = mkval(q.cols[0].t, q.cols[0].nullable);
+        r.col = q.cols[0].name;
+        const json_t *opn = pn_list(in, "operName");
+        aval v = binop(c, pn_len(opn) ? op_name(opn) : "=", &l, &r, pn_loc(in));
+        return mkval(B(PGC_BOOL), v.nullable);
+    }
+    return mkval(B(PGC_BOOL), true);
+}
+
+/* === A_Expr === */
+
+static aval
+expr_in(actx *c, scope *sc, const json_t *in, const char *op)
+{
+    aval l = an_expr(c, sc, json_object_get(in, "lexpr"));
+    const json_t *rex = json_object_get(in, "rexpr"), *lin;
+    const json_t *items = pn_is(rex, "List", &lin) ? pn_list(lin, "items") : NULL;
+    bool nullable = l.nullable;
+    for (size_t i = 0; i < pn_len(items); i++) {
+        const json_t *it = pn_at(items, i), *pr;
+        if (pn_is(it, "ParamRef", &pr)) {
+            occ *o = an_occ_at(c, pn_loc(pr));
+            if (o && o->kind == 's') {
+                /* sqlc.slice: bound as one array; IN (...) becomes = ANY($n) */
+                int idx = an_param_ref(c, pn_loc(pr), 1);
+                if (cat_tref_known(l.t)) {
+                    cat_tref at = l.t;
+                    at.dims++;
+                    an_param_type(c, idx, at);
+                }
+                if (l.col)
+                    an_param_name(c, idx, l.col, 2);
+                size_t start = (size_t)pn_loc(in);
+                size_t end = an_match_paren(c, start);
+                if (end && pn_len(items) == 1) {
+                    bool neg = !strcmp(op, "<>");
+                    an_add_edit(c, start, end,
+                                an_printf(&c->ar, neg ? "<> ALL($%d)" : "= ANY($%d)", idx));
+                } else {
+                    an_error(c, pn_loc(pr), NULL,
+                             "sqlc.slice() must be the only item of an IN list");
+                }
+                continue;
+            }
+        }
+        aval r = an_expr(c, sc, it);
+        aval v = binop(c, op, &l, &r, pn_loc(in));
+        nullable |= v.nullable;
+    }
+    return mkval(B(PGC_BOOL), nullable);
+}
+
+static aval
+expr_aexpr(actx *c, scope *sc, const json_t *in)
+{
+    const char *kind = pn_str(in, "kind");
+    const char *op = op_name(pn_list(in, "name"));
+    int loc = pn_loc(in);
+    const json_t *ln = json_object_get(in, "lexpr"), *rn = json_object_get(in, "rexpr");
+    bool has_l = ln && pn_node(ln, NULL);
+    if (!kind)
+        kind = "AEXPR_OP";
+    if (!strcmp(kind, "AEXPR_IN"))
+        return expr_in(c, sc, in, op);
+    if (!strcmp(kind, "AEXPR_BETWEEN") || !strcmp(kind, "AEXPR_NOT_BETWEEN") ||
+        !strcmp(kind, "AEXPR_BETWEEN_SYM") || !strcmp(kind, "AEXPR_NOT_BETWEEN_SYM")) {
+        aval l = an_expr(c, sc, ln);
+        const json_t *lin;
+        const json_t *items = pn_is(rn, "List", &lin) ? pn_list(lin, "items") : NULL;
+        bool nullable = l.nullable;
+        for (size_t i = 0; i < pn_len(items); i++) {
+            aval r = an_expr(c, sc, pn_at(items, i));
+            aval v = binop(c, i == 0 ? ">=" : "<=", &l, &r, loc);
+            nullable |= v.nullable;
+        }
+        return mkval(B(PGC_BOOL), nullable);
+    }
+    aval l = {0};
+    if (has_l)
+        l = an_expr(c, sc, ln);
+    if (!strcmp(kind, "AEXPR_OP_ANY") || !strcmp(kind, "AEXPR_OP_ALL")) {
+        aval r = an_expr(c, sc, rn);
+        if (r.param && r.unknown && cat_tref_known(l.t)) {
+            cat_tref at = l.t;
+            at.dims++;
+            an_param_type(c, r.param, at);
+            r.t = at;
+            r.unknown = false;
+        }
+        if (r.param && l.col)
+            an_param_name(c, r.param, l.col, 2);
+        aval re = r;
+        re.param = 0;
+        if (cat_tref_known(r.t) && r.t.dims > 0)
+            re.t.dims--;
+        aval v = binop(c, op, &l, &re, loc);
+        if (l.param && re.unknown == false && cat_tref_known(re.t))
+            an_param_type(c, l.param, re.t);
+        return mkval(B(PGC_BOOL), v.nullable || r.nullable);
+    }
+    aval r = an_expr(c, sc, rn);
+    if (!strcmp(kind, "AEXPR_DISTINCT") || !strcmp(kind, "AEXPR_NOT_DISTINCT")) {
+        binop(c, "=", &l, &r, loc);
+        return mkval(B(PGC_BOOL), false);
+    }
+    if (!strcmp(kind, "AEXPR_NULLIF")) {
+        binop(c, "=", &l, &r, loc);
+        return mkval(l.t, true);
+    }
+    if (!strcmp(kind, "AEXPR_OP") || !strcmp(kind, "AEXPR_LIKE") ||
+        !strcmp(kind, "AEXPR_ILIKE") || !strcmp(kind, "AEXPR_SIMILAR"))
+        return binop(c, op, has_l ? &l : NULL, &r, loc);
+    an_error(c, loc, NULL, "unsupported expression %s", kind);
+    return unknown_val();
+}
+
+/* === the rest === */
+
+static aval
+expr_const(actx *c, const json_t *in)
+{
+    long long iv;
+    const char *sv;
+    switch (pn_aconst(in, c->sql, &iv, &sv)) {
+    case PN_CONST_INT:
+        return mkval(B(iv >= -2147483648LL && iv <= 2147483647LL ? PGC_INT4 : PGC_INT8), false);
+    case PN_CONST_FLOAT:
+        return mkval(B(PGC_NUMERIC), false);
+    case PN_CONST_BOOL:
+        return mkval(B(PGC_BOOL), false);
+    case PN_CONST_BITSTR:
+        return mkval(B(1560u), false);
+    case PN_CONST_STR: {
+        aval v = unknown_val();
+        v.nullable = false;
+        return v;
+    }
+    case PN_CONST_NULL:
+        return unknown_val();
+    default:
+        an_error(c, pn_loc(in), NULL, "unsupported constant");
+        return unknown_val();
+    }
+}
+
+static aval
+expr_sqlvalue(const json_t *in)
+{
+    const char *op = pn_str(in, "op");
+    if (!op)
+        return mkval(B(PGC_TEXT), false);
+    if (!strcmp(op, "SVFOP_CURRENT_DATE"))
+        return mkval(B(PGC_DATE), false);
+    if (!strncmp(op, "SVFOP_CURRENT_TIMESTAMP", 23))
+        return mkval(B(PGC_TIMESTAMPTZ), false);
+    if (!strncmp(op, "SVFOP_CURRENT_TIME", 18))
+        return mkval(B(1266u), false);
+    if (!strncmp(op, "SVFOP_LOCALTIMESTAMP", 20))
+        return mkval(B(PGC_TIMESTAMP), false);
+    if (!strncmp(op, "SVFOP_LOCALTIME", 15))
+        return mkval(B(PGC_TIME), false);
+    if (!strcmp(op, "SVFOP_CURRENT_SCHEMA"))
+        return mkval(B(PGC_NAME), true);
+    return mkval(B(PGC_NAME), false);
+}
+
+static aval
+expr_indirection(actx *c, scope *sc, const json_t *in)
+{
+    aval v = an_expr(c, sc, json_object_get(in, "arg"));
+    const json_t *ind = pn_list(in, "indirection");
+    for (size_t i = 0; i < pn_len(ind); i++) {
+        const json_t *it = pn_at(ind, i), *ai;
+        const char *fname = pn_sval(it);
+        v.col = NULL;
+        v.table = NULL;
+        if (pn_is(it, "A_Indices", &ai)) {
+            if (json_object_get(ai, "uidx"))
+                an_expr(c, sc, json_object_get(ai, "uidx"));
+            if (json_object_get(ai, "lidx"))
+                an_expr(c, sc, json_object_get(ai, "lidx"));
+            if (!pn_bool(ai, "is_slice")) {
+                if (v.t.dims > 0) /* jsonb subscripting keeps jsonb */
+                    v.t.dims--;
+            }
+            v.nullable = true;
+        } else if (fname) {
+            const cat_utype *u = v.t.user;
+            if (u && u->kind == CAT_DOMAIN)
+                u = NULL;
+            if (!u || u->kind != CAT_COMPOSITE || v.t.dims) {
+                an_error(c, pn_loc(in), NULL, "column notation .%s applied to type %s, which "
+                         "is not a composite type", fname, an_type_str(c, v.t));
+                return unknown_val();
+            }
+            size_t k;
+            for (k = 0; k < u->n_cols && strcmp(u->cols[k].name, fname); k++)
+                ;
+            if (k == u->n_cols) {
+                an_error(c, pn_loc(in), NULL, "column \"%s\" not found in data type %s", fname,
+                         u->name);
+                return unknown_val();
+            }
+            v.t = u->cols[k].type;
+            v.nullable = true;
+            v.col = u->cols[k].name;
+        } else {
+            v.nullable = true; /* (x).* */
+        }
+    }
+    v.param = 0;
+    return v;
+}
+
+static aval
+expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
+{
+    if (!strcmp(k, "ColumnRef")) {
+        aval v;
+        if (!an_colref(c, sc, in, &v))
+            return unknown_val();
+        return v;
+    }
+    if (!strcmp(k, "ParamRef")) {
+        int idx = an_param_ref(c, pn_loc(in), (int)pn_int(in, "number", 0));
+        aval v = unknown_val();
+        v.nullable = false;
+        v.param = idx;
+        if (idx && c->p[idx].typed) {
+            v.t = c->p[idx].t;
+            v.unknown = false;
+        }
+        if (idx && c->p[idx].nullable)
+            v.nullable = true;
+        return v;
+    }
+    if (!strcmp(k, "A_Const"))
+        return expr_const(c, in);
+    if (!strcmp(k, "TypeCast")) {
+        const json_t *arg = json_object_get(in, "arg");
+        cat_tref t;
+        bool ok = an_typename(c, pn_obj(in, "typeName"), &t);
+        if (ok)
+            an_coerce(c, arg, t, NULL, 0, -1);
+        aval a = an_expr(c, sc, arg);
+        if (!ok)
+            return unknown_val();
+        if (a.param && a.unknown)
+            an_param_type(c, a.param, t);
+        aval v = mkval(t, a.nullable);
+        if (cat_tref_domain_not_null(t))
+            v.nullable = false;
+        v.col = a.col;
+        return v;
+    }
+    if (!strcmp(k, "A_Expr"))
+        return expr_aexpr(c, sc, in);
+    if (!strcmp(k, "BoolExpr")) {
+        const json_t *args = pn_list(in, "args");
+        bool nullable = false;
+        for (size_t i = 0; i < pn_len(args); i++) {
+            an_coerce(c, pn_at(args, i), B(PGC_BOOL), NULL, 0, -1);
+            aval a = an_expr(c, sc, pn_at(args, i));
+            nullable |= a.nullable;
+        }
+        return mkval(B(PGC_BOOL), nullable);
+    }
+    if (!strcmp(k, "NullTest")) {
+        const json_t *arg = json_object_get(in, "arg");
+        aval a = an_expr(c, sc, arg);
+        int p = param_through(c, arg);
+        if (p)
+            an_param_nullable(c, p);
+        (void)a;
+        return mkval(B(PGC_BOOL), false);
+    }
+    if (!strcmp(k, "BooleanTest")) {
+        const json_t *arg = json_object_get(in, "arg");
+        an_coerce(c, arg, B(PGC_BOOL), NULL, 0, -1);
+        an_expr(c, sc, arg);
+        return mkval(B(PGC_BOOL), false);
+    }
+    if (!strcmp(k, "FuncCall"))
+        return an_func(c, sc, in, NULL);
+    if (!strcmp(k, "CaseExpr"))
+        return expr_case(c, sc, in);
+    if (!strcmp(k, "CoalesceExpr"))
+        return expr_list_common(c, sc, pn_list(in, "args"), true, pn_loc(in), "COALESCE");
+    if (!strcmp(k, "MinMaxExpr"))
+        return expr_list_common(c, sc, pn_list(in, "args"), false, pn_loc(in),
+                                "GREATEST/LEAST");
+    if (!strcmp(k, "SubLink"))
+        return expr_sublink(c, sc, in);
+    if (!strcmp(k, "A_ArrayExpr")) {
+        const json_t *el = pn_list(in, "elements");
+        aval v = expr_list_common(c, sc, el, false, pn_loc(in), "ARRAY");
+        v.nullable = false;
+        if (cat_tref_known(v.t))
+            v.t.dims++;
+        return v;
+    }
+    if (!strcmp(k, "RowExpr")) {
+        const json_t *args = pn_list(in, "args");
+        for (size_t i = 0; i < pn_len(args); i++)
+            an_expr(c, sc, pn_at(args, i));
+        return mkval(B(PGC_RECORD), false);
+    }
+    if (!strcmp(k, "A_Indirection"))
+        return expr_indirection(c, sc, in);
+    if (!strcmp(k, "SQLValueFunction"))
+        return expr_sqlvalue(in);
+    if (!strcmp(k, "CollateClause"))
+        return an_expr(c, sc, json_object_get(in, "arg"));
+    if (!strcmp(k, "GroupingFunc")) {
+        const json_t *args = pn_list(in, "args");
+        for (size_t i = 0; i < pn_len(args); i++)
+            an_expr(c, sc, pn_at(args, i));
+        return mkval(B(PGC_INT4), false);
+    }
+    if (!strcmp(k, "SetToDefault"))
+        return unknown_val();
+    an_error(c, pn_loc(in), NULL, "unsupported expression %s", k);
+    return unknown_val();
+}
+
+aval
+an_expr(actx *c, scope *sc, const json_t *node)
+{
+    const json_t *in;
+    const char *k = pn_node(node, &in);
+    if (!k) {
+        an_error(c, -1, NULL, "unsupported expression");
+        return unknown_val();
+    }
+    if (++c->depth > AN_MAX_DEPTH) {
+        if (c->depth == AN_MAX_DEPTH + 1)
+            an_error(c, pn_loc(in), NULL, "expression nested too deeply");
+        c->depth--;
+        return unknown_val();
+    }
+    aval v = expr_inner(c, sc, k, in);
+    c->depth--;
+    return v;
+}
+
+/* === column names === */
+
+static int
+colname(actx *c, const json_t *node, const char **name, int depth)
+{
+    const json_t *in;
+    const char *k = pn_node(node, &in);
+    if (!k || depth > 50)
+        return 0;
+    if (!strcmp(k, "ColumnRef")) {
+        const json_t *f = pn_list(in, "fields");
+        const char *s = pn_sval(pn_at(f, pn_len(f) ? pn_len(f) - 1 : 0));
+        if (s) {
+            *name = s;
+            return 2;
+        }
+        return 0;
+    }
+    if (!strcmp(k, "A_Indirection")) {
+        const json_t *ind = pn_list(in, "indirection");
+        for (size_t i = pn_len(ind); i-- > 0;) {
+            const char *s = pn_sval(pn_at(ind, i));
+            if (s) {
+                *name = s;
+                return 2;
+            }
+            if (pn_is(pn_at(ind, i), "A_Star", NULL))
+                break;
+        }
+        return colname(c, json_object_get(in, "arg"), name, depth + 1);
+    }
+    if (!strcmp(k, "FuncCall")) {
+        const char *s = pn_last_name(pn_list(in, "funcname"));
+        if (s) {
+            *name = s;
+            return 2;
+        }
+        return 0;
+    }
+    if (!strcmp(k, "A_Expr")) {
+        const char *kind = pn_str(in, "kind");
+        if (kind && !strcmp(kind, "AEXPR_NULLIF")) {
+            *name = "nullif";
+            return 2;
+        }
+        return 0;
+    }
+    if (!strcmp(k, "TypeCast")) {
+        int s = colname(c, json_object_get(in, "arg"), name, depth + 1);
+        if (s <= 1) {
+            const char *tn = pn_last_name(pn_list(pn_obj(in, "typeName"), "names"));
+            if (tn) {
+                *name = tn;
+                return 1;
+            }
+        }
+        return s;
+    }
+    if (!strcmp(k, "CollateClause"))
+        return colname(c, json_object_get(in, "arg"), name, depth + 1);
+    if (!strcmp(k, "SubLink")) {
+        const char *t = pn_str(in, "subLinkType");
+        if (t && !strcmp(t, "EXISTS_SUBLINK")) {
+            *name = "exists";
+            return 2;
+        }
+        if (t && !strcmp(t, "ARRAY_SUBLINK")) {
+            *name = "array";
+            return 2;
+        }
+        if (t && !strcmp(t, "EXPR_SUBLINK")) {
+            const json_t *sel;
+            if (pn_is(json_object_get(in, "subselect"), "SelectStmt", &sel)) {
+                const json_t *tl = pn_list(sel, "targetList"), *rt;
+                if (pn_len(tl) >= 1 && pn_is(pn_at(tl, 0), "ResTarget", &rt)) {
+                    if (pn_str(rt, "name")) {
+                        *name = pn_str(rt, "name");
+                        return 2;
+                    }
+                    return colname(c, json_object_get(rt, "val"), name, depth + 1);
+                }
+            }
+        }
+        return 0;
+    }
+    if (!strcmp(k, "CaseExpr")) {
+        *name = "case";
+        return 1;
+    }
+    if (!strcmp(k, "A_ArrayExpr")) {
+        *name = "array";
+        return 2;
+    }
+    if (!strcmp(k, "RowExpr")) {
+        *name = "row";
+        return 2;
+    }
+    if (!strcmp(k, "CoalesceExpr")) {
+        *name = "coalesce";
+        return 2;
+    }
+    if (!strcmp(k, "MinMaxExpr")) {
+        const char *op = pn_str(in, "op");
+        *name = op && !strcmp(op, "IS_LEAST") ? "least" : "greatest";
+        return 2;
+    }
+    if (!strcmp(k, "GroupingFunc")) {
+        *name = "grouping";
+        return 2;
+    }
+    if (!strcmp(k, "SQLValueFunction")) {
+        static const struct {
+            const char *op, *name;
+        } m[] = {
+            {"SVFOP_CURRENT_DATE", "current_date"},
+            {"SVFOP_CURRENT_TIME", "current_time"},
+            {"SVFOP_CURRENT_TIME_N", "current_time"},
+            {"SVFOP_CURRENT_TIMESTAMP", "current_timestamp"},
+            {"SVFOP_CURRENT_TIMESTAMP_N", "current_timestamp"},
+            {"SVFOP_LOCALTIME", "localtime"},
+            {"SVFOP_LOCALTIME_N", "localtime"},
+            {"SVFOP_LOCALTIMESTAMP", "localtimestamp"},
+            {"SVFOP_LOCALTIMESTAMP_N", "localtimestamp"},
+            {"SVFOP_CURRENT_ROLE", "current_role"},
+            {"SVFOP_CURRENT_USER", "current_user"},
+            {"SVFOP_USER", "user"},
+            {"SVFOP_SESSION_USER", "session_user"},
+            {"SVFOP_CURRENT_CATALOG", "current_catalog"},
+            {"SVFOP_CURRENT_SCHEMA", "current_schema"},
+        };
+        const char *op = pn_str(in, "op");
+        for (size_t i = 0; op && i < sizeof m / sizeof *m; i++) {
+            if (!strcmp(op, m[i].op)) {
+                *name = m[i].name;
+                return 2;
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+const char *
+an_colname(actx *c, const json_t *node, bool *unnamed)
+{
+    const char *name = NULL;
+    int s = colname(c, node, &name, 0);
+    *unnamed = s == 0 || !name;
+    return *unnamed ? "?column?" : name;
+}
