@@ -32,6 +32,20 @@ int emit_write(const char *out_dir, const emit_file *files, size_t n_files, int 
  * out_dir that pqgen would not write are listed, not deleted. Returns 0 when identical, 1 when
  * different, -1 on error. */
 int emit_diff(const char *out_dir, const emit_file *files, size_t n_files, FILE *out);
+/* The derived model that templates see (the model plus C names, types and lines; see
+ * templates/README.md), for tests and debugging. Returns a new reference (caller owns; release
+ * with json_decref()), or NULL after reporting errors to d. */
+json_t *emit_derived_model(json_t *model, const config *cfg, diag_list *d);
+/* The built-in templates, compiled in from the .mustache files of templates/ by
+ * scripts/embed-templates.sh (build/gen/templates_data.c): name is the file name without
+ * ".mustache" ("models.h"). */
+typedef struct emit_builtin_template {
+    const char *name;
+    const char *text;
+} emit_builtin_template;
+extern const emit_builtin_template emit_builtin_templates[];
+extern const size_t emit_n_builtin_templates;
+
 /* NULL is a harmless no-op. */
 void emit_files_free(emit_file *files, size_t n_files);
 

@@ -1,0 +1,153 @@
+/*
+ * emit_internal.h - what the emit_*.c files share: naming helpers (emit_names.c), the C type
+ * mapping (emit_types.c), the model derivation (emit_derive.c) and migrations (emit_migrate.c).
+ * Not used outside the emit stage.
+ */
+#ifndef PQGEN_EMIT_INTERNAL_H
+#define PQGEN_EMIT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+
+/* ---- emit_names.c ---- */
+
+/* Growable string. All emit_sb_* functions tolerate a failed allocation by setting oom. */
+typedef struct emit_sb {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} emit_sb;
+void emit_sb_add(emit_sb *b, const char *s);
+void emit_sb_addn(emit_sb *b, const char *s, size_t n);
+void emit_sb_printf(emit_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The string (never NULL once anything was added; "" otherwise). Borrowed from b. */
+const char *emit_sb_str(emit_sb *b);
+void emit_sb_free(emit_sb *b);
+
+/* "GetConversationsByIDs" -> "get_conversations_by_ids". Caller owns; release with free(). */
+char *emit_snake(const char *name);
+/* The singular of a table name, applied to its last '_'-separated word (see README).
+ * Caller owns; release with free(). */
+char *emit_singular(const char *name);
+/* A C identifier made of name: non-alphanumerics become '_', a leading digit gets '_',
+ * and C keywords get a trailing '_'. Caller owns; release with free(). */
+char *emit_ident(const char *name);
+/* ASCII uppercase copy. Caller owns; release with free(). */
+char *emit_upper(const char *s);
+/* Whether s is a C11 keyword or a name generated code reserves (e.g. "_mem"). */
+bool emit_is_reserved(const char *s);
+/* Escapes text for the inside of a C string literal: \" \\ \n \t, other control bytes as
+ * 3-digit octal, "??" as "?\?" (no trigraphs); UTF-8 is kept. Appends to b. */
+void emit_c_escape(emit_sb *b, const char *s, size_t n);
+/* Splits s into lines and returns a JSON array of {"text": escaped line + "\n" except the
+ * last line, "last": bool}: the pieces of a concatenated string literal. New reference. */
+json_t *emit_c_string_lines(const char *s);
+/* Makes s safe inside a C block comment: "*" "/" and "/" "*" pairs get a space, and so does
+ * "??" before "/" (a trigraph that could splice lines). Appends to b. */
+void emit_comment_escape(emit_sb *b, const char *s);
+/* A block comment from lines ('\n'-separated text): "/" "* a\n * b *" "/". Caller owns. */
+char *emit_block_comment(const char *lines, const char *indent);
+/* Formats "ret name(arg, arg, ...)" as a prototype wrapped at 100 columns with continuation
+ * lines aligned after '('; with def, the return type goes on its own line. Caller owns. */
+char *emit_proto(const char *ret, const char *name, const char *const *args, size_t n_args,
+                 bool def, const char *suffix);
+/* head + items joined by ", " + tail, wrapped at 100 columns with a 4-column continuation
+ * indent (array initializers). Caller owns; release with free(). */
+char *emit_wrap_list(const char *head, const char *const *items, size_t n, const char *tail);
+
+/* ---- emit_types.c ---- */
+
+typedef enum emit_kind {
+    EMIT_SCALAR,      /* value type; nullable form is pqg_null_<codec> */
+    EMIT_POINTER,     /* const char *: NULL is SQL NULL */
+    EMIT_VALUE_PTR,   /* pqg_bytes, pqg_vector, pqg_array_*: NULL data/items is SQL NULL */
+    EMIT_ENUM,        /* generated enum; 0 is SQL NULL when nullable */
+    EMIT_ENUM_ARRAY,  /* generated <enum>_array */
+    EMIT_JANSSON,     /* json_t * via json_loads/json_dumps */
+    EMIT_STRUCT       /* an embedded table struct (sqlc.embed) */
+} emit_kind;
+
+typedef struct emit_type {
+    emit_kind kind;
+    char c_type[160];    /* as declared in a struct or a parameter list */
+    char codec[32];      /* runtime codec: "uuid", "text", "array_text", "enum", "jansson"... */
+    char get[64];        /* getter (decoding), e.g. "pqg_get_null_uuid" */
+    char arg[64];        /* binder, e.g. "pqg_arg_uuid" */
+    char enum_c[128];    /* EMIT_ENUM / EMIT_ENUM_ARRAY: the enum's C type */
+    int n_labels;
+    uint32_t param_oid;  /* what the statement descriptor declares for a parameter */
+    bool nullable;
+} emit_type;
+
+/* Maps a model type (column or parameter) to C. column_key is "table.column" or NULL (for
+ * column overrides). where describes the use for diagnostics ("queries/x.sql:3: column
+ * \"a\" of GetX"). Returns 0, or -1 after adding an error to d. */
+struct emit_ctx;
+int emit_map_type(struct emit_ctx *cx, const char *type, int array_dims, bool nullable,
+                  uint32_t oid, const char *column_key, bool is_param, const char *where,
+                  emit_type *out);
+/* Validates cfg->overrides once (unknown codec, c_type not matching its codec). */
+int emit_check_overrides(struct emit_ctx *cx);
+/* Lines decoding column col into lvalue (e.g. "dst->id"), appended to arr (strings). */
+void emit_decode_lines(const emit_type *t, int col, const char *lvalue, json_t *arr);
+/* Lines binding rvalue (e.g. "p->id"); pre/post receive setup and cleanup lines. tmp is a
+ * unique C name for temporaries. */
+void emit_bind_lines(const emit_type *t, const char *rvalue, const char *tmp, json_t *pre,
+                     json_t *bind, json_t *post);
+/* Expression converting lvalue to a new json_t * (json.c's helpers). Caller owns. */
+char *emit_json_expr(const emit_type *t, const char *lvalue);
+
+/* ---- emit_derive.c ---- */
+
+typedef struct emit_ctx {
+    const config *cfg;
+    json_t *model;       /* borrowed */
+    diag_list *d;
+    const char *prefix;  /* "db" */
+    char *upper_prefix;  /* "DB" */
+    json_t *names;       /* every generated global C name -> what made it, for clash checks */
+    int errors;
+} emit_ctx;
+
+/* Builds the derived model (a new object; the model is copied, not changed). Returns a new
+ * reference or NULL after reporting errors to cx->d. */
+json_t *emit_derive(emit_ctx *cx);
+/* Records a global C name; reports a clash with an earlier owner. */
+void emit_claim(emit_ctx *cx, const char *c_name, const char *owner);
+/* Adds an error (no source position) to cx->d and counts it. */
+void emit_error(emit_ctx *cx, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Helpers shared by emit_derive.c and emit_query.c. Strings returned are caller-owned. */
+char *emit_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* Sets o[key] to s, then frees s (NULL is stored as JSON null). */
+void emit_set_own(json_t *o, const char *key, char *s);
+void emit_set_str(json_t *o, const char *key, const char *s);
+/* o[key] as a string, "" when missing. Borrowed from o. */
+const char *emit_str_of(json_t *o, const char *key);
+/* Sets "first" and "last" on each object of arr (separators in templates). */
+void emit_mark_last(json_t *arr);
+/* "const char *name" / "int32_t name". */
+char *emit_decl_of(const char *c_type, const char *name);
+void emit_type_to_json(const emit_type *t, json_t *o);
+/* A struct's fields from catalog or query columns (see emit_derive.c). */
+json_t *emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key,
+                           const char *where, json_t *tables, int *n_cols);
+/* The names every row struct has (free functions, rows type, JSON), claimed. */
+void emit_struct_names(emit_ctx *cx, json_t *o, const char *c_name, const char *base,
+                       const char *owner);
+/* The derived form of one model query (emit_query.c). by_key: catalog structs by table. */
+json_t *emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key);
+
+/* ---- emit_migrate.c ---- */
+
+/* Reads cfg's schema paths into [{version, name, up_lines, down_lines|null, checksum, last}],
+ * sorted by version. Returns a new reference, or NULL after reporting to cx->d. */
+json_t *emit_migrations(emit_ctx *cx);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * emit_migrate.c - the migrations that generated code embeds (migrations.c): reads the config's
+ * schema paths again, pairs golang-migrate NNNN_name.up.sql / .down.sql files, splits goose
+ * ("-- +goose Up/Down") and dbmate ("-- migrate:up/down") files into their up and down parts,
+ * and takes a plain .sql file as an up migration. Each gets a hex SHA-256 of its up SQL.
+ */
+#include "emit_internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sha256.h"
+
+static char *
+join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s", a, *a ? "/" : "", b);
+    return s;
+}
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (!f)
+        return NULL;
+    for (;;) {
+        if (cap - len < 4096) {
+            char *p = realloc(buf, cap = cap ? cap * 2 : 8192);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = p;
+        }
+        n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static bool
+has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the .sql files of path (a file or a folder) to *list, sorted by name. */
+static int
+collect(const char *path, char ***list, size_t *n)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+    size_t first = *n;
+
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        char **l = realloc(*list, (*n + 1) * sizeof **list);
+        if (!l)
+            return -1;
+        *list = l;
+        l[(*n)++] = strdup(path);
+        return 0;
+    }
+    d = opendir(path);
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        char **l;
+        if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".sql"))
+            continue;
+        l = realloc(*list, (*n + 1) * sizeof **list);
+        if (!l) {
+            closedir(d);
+            return -1;
+        }
+        *list = l;
+        l[(*n)++] = join(path, e->d_name);
+    }
+    closedir(d);
+    if (*n > first)
+        qsort(*list + first, *n - first, sizeof **list, cmp_str);
+    return 0;
+}
+
+/* Splits text at marker lines: returns malloc'd copies of the up and down parts (down NULL
+ * when the file has no down marker). Returns false when the file has no up marker. */
+static bool
+split_marked(const char *text, const char *up_marker, const char *down_marker, char **up,
+             char **down)
+{
+    const char *u = strstr(text, up_marker), *dn, *ue, *de;
+    if (!u)
+        return false;
+    ue = strchr(u, '\n');
+    ue = ue ? ue + 1 : u + strlen(u);
+    dn = strstr(ue, down_marker);
+    *up = strndup(ue, dn ? (size_t)(dn - ue) : strlen(ue));
+    if (dn) {
+        de = strchr(dn, '\n');
+        de = de ? de + 1 : dn + strlen(dn);
+        *down = strdup(de);
+    } else {
+        *down = NULL;
+    }
+    return true;
+}
+
+static int
+cmp_version(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "version"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "version"));
+    return x < y ? -1 : x > y;
+}
+
+json_t *
+emit_migrations(emit_ctx *cx)
+{
+    char **files = NULL;
+    size_t n = 0, i, ordinal = 0;
+    json_t *out = json_array(), *seen = json_object();
+    json_t **sorted;
+
+    for (i = 0; i < cx->cfg->n_schema; i++) {
+        char *p = join(cx->cfg->dir ? cx->cfg->dir : "", cx->cfg->schema[i]);
+        if (!p || collect(p, &files, &n) != 0)
+            emit_error(cx, NULL, "%s: cannot read schema path: %s", cx->cfg->schema[i],
+                       strerror(errno));
+        free(p);
+    }
+    for (i = 0; i < n; i++) {
+        const char *base = strrchr(files[i], '/');
+        char *text, *up = NULL, *down = NULL, *name, hex[65], key[32];
+        const char *s;
+        json_int_t version = 0;
+        bool digits;
+        size_t stem;
+        emit_sb lit = {0};
+        json_t *m;
+
+        base = base ? base + 1 : files[i];
+        if (has_suffix(base, ".down.sql"))
+            continue;
+        ordinal++;
+        text = slurp(files[i]);
+        if (!text) {
+            emit_error(cx, NULL, "%s: cannot read migration: %s", files[i], strerror(errno));
+            continue;
+        }
+        if (has_suffix(base, ".up.sql")) {
+            size_t len = strlen(files[i]);
+            char *down_path = malloc(len + 3);
+            if (down_path) {
+                memcpy(down_path, files[i], len - 7);
+                strcpy(down_path + len - 7, ".down.sql");
+                down = slurp(down_path);
+                free(down_path);
+            }
+            up = text;
+            text = NULL;
+            stem = strlen(base) - 7;
+        } else {
+            if (!split_marked(text, "-- +goose Up", "-- +goose Down", &up, &down) &&
+                !split_marked(text, "-- migrate:up", "-- migrate:down", &up, &down)) {
+                up = text;
+                text = NULL;
+            }
+            stem = strlen(base) - 4;
+        }
+        free(text);
+        digits = isdigit((unsigned char)base[0]);
+        for (s = base; isdigit((unsigned char)*s) && (size_t)(s - base) < stem; s++)
+            version = version * 10 + (*s - '0');
+        if (!digits)
+            version = (json_int_t)ordinal;
+        while (*s == '_' || *s == '-')
+            s++;
+        name = strndup(s, stem - (size_t)(s - base));
+        snprintf(key, sizeof key, "%lld", (long long)version);
+        if (json_object_get(seen, key))
+            emit_error(cx, "give each migration its own number", "%s: migration version %lld "
+                       "is also used by %s", files[i], (long long)version,
+                       json_string_value(json_object_get(seen, key)));
+        json_object_set_new(seen, key, json_string(files[i]));
+        sha256_hex(up ? up : "", up ? strlen(up) : 0, hex);
+        emit_c_escape(&lit, name ? name : "", name ? strlen(name) : 0);
+        m = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s}", "version", version, "name",
+                      name ? name : "", "name_c", emit_sb_str(&lit), "file",
+                      files[i] + (cx->cfg->dir && *cx->cfg->dir ? strlen(cx->cfg->dir) + 1 : 0),
+                      "up_lines", emit_c_string_lines(up ? up : ""), "down_lines",
+                      down ? emit_c_string_lines(down) : json_null(), "checksum", hex);
+        if (m) {
+            json_object_set_new(m, "has_down", json_boolean(down != NULL));
+            json_array_append_new(out, m);
+        }
+        emit_sb_free(&lit);
+        free(up), free(down), free(name);
+    }
+    for (i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+    json_decref(seen);
+
+    /* Sort by version (stable enough: versions are unique once checked). */
+    n = json_array_size(out);
+    sorted = n ? malloc(n * sizeof *sorted) : NULL;
+    if (sorted) {
+        json_t *again = json_array();
+        for (i = 0; i < n; i++)
+            sorted[i] = json_array_get(out, i);
+        qsort(sorted, n, sizeof *sorted, cmp_version);
+        for (i = 0; i < n; i++)
+            json_array_append(again, sorted[i]);
+        free(sorted);
+        json_decref(out);
+        out = again;
+    }
+    for (i = 0; i < json_array_size(out); i++)
+        json_object_set_new(json_array_get(out, i), "last",
+                            json_boolean(i + 1 == json_array_size(out)));
+    return out;
+}

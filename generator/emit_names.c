@@ -1,0 +1,448 @@
+/*
+ * emit_names.c - naming and C lexical helpers for the emit stage: snake_case, the table-name
+ * singularizer, C identifiers, string-literal and comment escaping, prototype wrapping.
+ * Pure functions over strings; emit_derive.c decides what gets which name.
+ */
+#include "emit_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_WIDTH 100
+
+void
+emit_sb_addn(emit_sb *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        char *p;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void
+emit_sb_add(emit_sb *b, const char *s)
+{
+    emit_sb_addn(b, s, strlen(s));
+}
+
+void
+emit_sb_printf(emit_sb *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        emit_sb_addn(b, small, (size_t)n);
+        return;
+    }
+    {
+        char *big = malloc((size_t)n + 1);
+        if (!big) {
+            b->oom = true;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        emit_sb_addn(b, big, (size_t)n);
+        free(big);
+    }
+}
+
+const char *
+emit_sb_str(emit_sb *b)
+{
+    return b->p ? b->p : "";
+}
+
+void
+emit_sb_free(emit_sb *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+char *
+emit_snake(const char *name)
+{
+    size_t n = strlen(name), i;
+    emit_sb b = {0};
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (isupper(c) && i > 0) {
+            unsigned char prev = (unsigned char)name[i - 1];
+            unsigned char next = i + 1 < n ? (unsigned char)name[i + 1] : 0;
+            bool boundary = islower(prev) || isdigit(prev);
+            /* The end of an acronym ("HTMLParser" -> html_parser), except a plural "s"
+             * ("ByIDs" -> by_ids). */
+            if (isupper(prev) && islower(next)) {
+                unsigned char after = i + 2 < n ? (unsigned char)name[i + 2] : 0;
+                boundary = !(next == 's' && !islower(after));
+            }
+            if (boundary && b.len > 0 && b.p[b.len - 1] != '_')
+                emit_sb_add(&b, "_");
+        }
+        if (isalnum(c)) {
+            char lc = (char)tolower(c);
+            emit_sb_addn(&b, &lc, 1);
+        } else if (b.len > 0 && b.p[b.len - 1] != '_') {
+            emit_sb_add(&b, "_");
+        }
+    }
+    while (b.len > 0 && b.p[b.len - 1] == '_')
+        b.p[--b.len] = '\0';
+    if (b.oom) {
+        emit_sb_free(&b);
+        return NULL;
+    }
+    return b.p ? b.p : strdup("q");
+}
+
+static bool
+ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+char *
+emit_singular(const char *name)
+{
+    static const char *const irregular[][2] = {
+        {"people", "person"}, {"children", "child"}, {"men", "man"}, {"women", "woman"},
+        {"indices", "index"}, {"matrices", "matrix"}, {"criteria", "criterion"},
+    };
+    static const char *const unchanged[] = {"data", "metadata", "news", "series", "species",
+                                            "media", "history", "info", "status"};
+    const char *word = strrchr(name, '_');
+    size_t stem = word ? (size_t)(word + 1 - name) : 0;
+    const char *w = name + stem;
+    size_t n = strlen(w), i;
+    char *out = malloc(stem + n + 3);
+
+    if (!out)
+        return NULL;
+    memcpy(out, name, stem);
+    out[stem] = '\0';
+    for (i = 0; i < sizeof irregular / sizeof irregular[0]; i++)
+        if (strcmp(w, irregular[i][0]) == 0) {
+            strcat(out, irregular[i][1]);
+            return out;
+        }
+    strcat(out, w);
+    if (n < 3)
+        return out;
+    for (i = 0; i < sizeof unchanged / sizeof unchanged[0]; i++)
+        if (strcmp(w, unchanged[i]) == 0)
+            return out;
+    if (ends_with(w, n, "ies")) {
+        strcpy(out + stem + n - 3, "y");
+    } else if (ends_with(w, n, "sses") || ends_with(w, n, "shes") || ends_with(w, n, "ches") ||
+               ends_with(w, n, "xes") || ends_with(w, n, "zzes") || ends_with(w, n, "uses")) {
+        out[stem + n - 2] = '\0';
+    } else if (ends_with(w, n, "ss") || ends_with(w, n, "us") || ends_with(w, n, "is")) {
+        /* class, status, analysis: already singular */
+    } else if (ends_with(w, n, "s")) {
+        out[stem + n - 1] = '\0';
+    }
+    return out;
+}
+
+bool
+emit_is_reserved(const char *s)
+{
+    static const char *const words[] = {
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+        "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+        "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+        "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Alignas",
+        "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+        "_Static_assert", "_Thread_local", "bool", "true", "false", "NULL", "_mem", "db", "p",
+        "out", "fn", "userdata", "rows_affected", "args", "rc", "dst", "r", "v",
+    };
+    size_t i;
+    for (i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(s, words[i]) == 0)
+            return true;
+    return false;
+}
+
+char *
+emit_ident(const char *name)
+{
+    emit_sb b = {0};
+    const char *s;
+
+    if (!name || !*name || isdigit((unsigned char)*name))
+        emit_sb_add(&b, "_");
+    for (s = name ? name : ""; *s; s++) {
+        char c = isalnum((unsigned char)*s) ? *s : '_';
+        emit_sb_addn(&b, &c, 1);
+    }
+    if (emit_is_reserved(emit_sb_str(&b)))
+        emit_sb_add(&b, "_");
+    if (b.oom) {
+        emit_sb_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *
+emit_upper(const char *s)
+{
+    char *u = strdup(s), *p;
+    if (u)
+        for (p = u; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+    return u;
+}
+
+void
+emit_c_escape(emit_sb *b, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"')
+            emit_sb_add(b, "\\\"");
+        else if (c == '\\')
+            emit_sb_add(b, "\\\\");
+        else if (c == '\n')
+            emit_sb_add(b, "\\n");
+        else if (c == '\t')
+            emit_sb_add(b, "\\t");
+        else if (c == '?' && i > 0 && s[i - 1] == '?')
+            emit_sb_add(b, "\\?");
+        else if (c < 0x20 || c == 0x7f)
+            emit_sb_printf(b, "\\%03o", c);
+        else
+            emit_sb_addn(b, (const char *)&c, 1);
+    }
+}
+
+json_t *
+emit_c_string_lines(const char *s)
+{
+    json_t *arr = json_array();
+    const char *p = s;
+
+    while (arr) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+        emit_sb b = {0};
+        json_t *o;
+
+        emit_c_escape(&b, p, n);
+        o = json_pack("{s:s, s:b}", "text", emit_sb_str(&b), "last", !nl || !nl[1]);
+        emit_sb_free(&b);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        if (!nl || !nl[1])
+            break;
+        p = nl + 1;
+    }
+    return arr;
+}
+
+void
+emit_comment_escape(emit_sb *b, const char *s)
+{
+    for (; *s; s++) {
+        emit_sb_addn(b, s, 1);
+        if ((s[0] == '*' && s[1] == '/') || (s[0] == '/' && s[1] == '*') ||
+            (s[0] == '?' && s[1] == '?' && s[2] == '/'))
+            emit_sb_add(b, " ");
+    }
+}
+
+char *
+emit_block_comment(const char *lines, const char *indent)
+{
+    emit_sb b = {0};
+    const char *p = lines;
+    bool first = true;
+
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, n);
+
+        if (!line) {
+            emit_sb_free(&b);
+            return NULL;
+        }
+        if (!first) {
+            emit_sb_add(&b, "\n");
+            emit_sb_add(&b, indent);
+        }
+        emit_sb_add(&b, first ? "/* " : " * ");
+        /* Trailing spaces would survive into generated files; drop them. */
+        while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        {
+            /* Wrap at a space so lines stay within 100 columns (3 for " * ", 3 for " * /"). */
+            size_t width = LINE_WIDTH - 6 - strlen(indent), off = 0;
+            while (n - off > width) {
+                size_t cut = off + width;
+                while (cut > off && line[cut] != ' ')
+                    cut--;
+                if (cut == off)
+                    break;
+                line[cut] = '\0';
+                emit_comment_escape(&b, line + off);
+                emit_sb_add(&b, "\n");
+                emit_sb_add(&b, indent);
+                emit_sb_add(&b, " * ");
+                off = cut + 1;
+            }
+            emit_comment_escape(&b, line + off);
+        }
+        if (n == 0 && !first)
+            b.p[--b.len] = '\0';
+        free(line);
+        first = false;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    emit_sb_add(&b, " */");
+    if (b.oom) {
+        emit_sb_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+static char *
+proto_with(const char *ret, const char *name, const char *const *args, size_t n_args, bool def,
+           const char *suffix, long indent)
+{
+    emit_sb b = {0};
+    size_t line_start, col0, i;
+
+    emit_sb_add(&b, ret);
+    if (def)
+        emit_sb_add(&b, "\n");
+    else if (ret[strlen(ret) - 1] != '*')
+        emit_sb_add(&b, " ");
+    line_start = def ? b.len : 0;
+    emit_sb_add(&b, name);
+    emit_sb_add(&b, "(");
+    col0 = indent >= 0 ? (size_t)indent : b.len - line_start;
+    for (i = 0; i < n_args; i++) {
+        size_t need = strlen(args[i]) + (i + 1 < n_args ? 1 : 1 + strlen(suffix));
+        if (i == 0 && indent >= 0 && b.len - line_start + need > LINE_WIDTH) {
+            /* Not even the first argument fits: start the list on its own line. */
+            emit_sb_add(&b, "\n");
+            line_start = b.len;
+            emit_sb_printf(&b, "%*s", (int)col0, "");
+        }
+        if (i > 0) {
+            emit_sb_add(&b, ",");
+            if (b.len - line_start + 1 + need > LINE_WIDTH) {
+                emit_sb_add(&b, "\n");
+                line_start = b.len;
+                emit_sb_printf(&b, "%*s", (int)col0, "");
+            } else {
+                emit_sb_add(&b, " ");
+            }
+        }
+        emit_sb_add(&b, args[i]);
+    }
+    if (n_args == 0)
+        emit_sb_add(&b, "void");
+    emit_sb_add(&b, ")");
+    emit_sb_add(&b, suffix);
+    if (b.oom) {
+        emit_sb_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+static size_t
+longest_line(const char *s)
+{
+    size_t best = 0;
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+        if (n > best)
+            best = n;
+        s += n;
+        if (*s)
+            s++;
+    }
+    return best;
+}
+
+char *
+emit_proto(const char *ret, const char *name, const char *const *args, size_t n_args, bool def,
+           const char *suffix)
+{
+    char *p = proto_with(ret, name, args, n_args, def, suffix, -1);
+    size_t lead = strspn(ret, " ");
+
+    /* Aligned after '(' when that fits; else a plain 4-column continuation indent. */
+    if (p && longest_line(p) > LINE_WIDTH) {
+        free(p);
+        p = proto_with(ret, name, args, n_args, def, suffix, def ? 4 : (long)lead + 4);
+    }
+    return p;
+}
+
+char *
+emit_wrap_list(const char *head, const char *const *items, size_t n, const char *tail)
+{
+    emit_sb b = {0};
+    size_t line_start = 0, i;
+
+    emit_sb_add(&b, head);
+    for (i = 0; i < n; i++) {
+        size_t need = strlen(items[i]) + (i + 1 < n ? 1 : strlen(tail));
+        if (i > 0) {
+            emit_sb_add(&b, ",");
+            if (b.len - line_start + 1 + need > LINE_WIDTH) {
+                emit_sb_add(&b, "\n    ");
+                line_start = b.len - 4;
+            } else {
+                emit_sb_add(&b, " ");
+            }
+        }
+        emit_sb_add(&b, items[i]);
+    }
+    emit_sb_add(&b, tail);
+    if (b.oom) {
+        emit_sb_free(&b);
+        return NULL;
+    }
+    return b.p;
+}

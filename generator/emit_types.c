@@ -1,0 +1,465 @@
+/*
+ * emit_types.c - the C type of every column and parameter: PostgreSQL type (after domains) ->
+ * runtime codec -> C type, getter and binder, with pqgen.json overrides applied first. Also the
+ * exact lines that decode, bind and convert to JSON each kind, so templates only format.
+ * Names (prefixes, singulars) come from emit_names.c; the model walk is emit_derive.c's.
+ */
+#include "emit_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A runtime codec: the C type, whether NULL needs a pqg_null_* wrapper, and the PostgreSQL
+ * element OID used when the codec is an array's element. */
+typedef struct codec {
+    const char *name;
+    const char *c_type;
+    emit_kind kind;       /* EMIT_SCALAR, EMIT_POINTER or EMIT_VALUE_PTR */
+    bool has_array;       /* pqg_array_<name> exists */
+} codec;
+
+static const codec codecs[] = {
+    {"int16", "int16_t", EMIT_SCALAR, true},
+    {"int32", "int32_t", EMIT_SCALAR, true},
+    {"int64", "int64_t", EMIT_SCALAR, true},
+    {"float", "float", EMIT_SCALAR, true},
+    {"double", "double", EMIT_SCALAR, true},
+    {"bool", "bool", EMIT_SCALAR, true},
+    {"uuid", "pqg_uuid", EMIT_SCALAR, true},
+    {"timestamp", "pqg_timestamp", EMIT_SCALAR, true},
+    {"date", "pqg_date", EMIT_SCALAR, true},
+    {"interval", "pqg_interval", EMIT_SCALAR, false},
+    {"text", "const char *", EMIT_POINTER, true},
+    {"numeric", "const char *", EMIT_POINTER, false},
+    {"json", "const char *", EMIT_POINTER, false},
+    {"jsonb", "const char *", EMIT_POINTER, false},
+    {"bytes", "pqg_bytes", EMIT_VALUE_PTR, true},
+    {"vector", "pqg_vector", EMIT_VALUE_PTR, false},
+};
+
+/* PostgreSQL type name -> codec. Types not listed have no binary codec in libpqg. */
+static const struct {
+    const char *pg;
+    const char *codec;
+} pg_types[] = {
+    {"int2", "int16"},  {"int4", "int32"},         {"int8", "int64"},
+    {"float4", "float"}, {"float8", "double"},     {"bool", "bool"},
+    {"text", "text"},   {"varchar", "text"},       {"bpchar", "text"},
+    {"citext", "text"}, {"name", "text"},          {"numeric", "numeric"},
+    {"json", "json"},   {"jsonb", "jsonb"},        {"bytea", "bytes"},
+    {"uuid", "uuid"},   {"timestamptz", "timestamp"}, {"timestamp", "timestamp"},
+    {"date", "date"},   {"interval", "interval"},  {"vector", "vector"},
+};
+
+static const codec *
+find_codec(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
+        if (strcmp(codecs[i].name, name) == 0)
+            return &codecs[i];
+    return NULL;
+}
+
+/* "json_t*" and "json_t *" are the same type: compare without spaces. */
+static bool
+same_c_type(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ')
+            a++;
+        while (*b == ' ')
+            b++;
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++, b++;
+    }
+}
+
+static const char *
+codec_for_c_type(const char *c_type)
+{
+    size_t i;
+    if (same_c_type(c_type, "json_t *"))
+        return "jansson";
+    for (i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
+        if (same_c_type(codecs[i].c_type, c_type))
+            return codecs[i].name;
+    return NULL;
+}
+
+int
+emit_check_overrides(emit_ctx *cx)
+{
+    json_t *o;
+    size_t i;
+    int bad = 0;
+
+    if (!cx->cfg->overrides)
+        return 0;
+    json_array_foreach(cx->cfg->overrides, i, o) {
+        const char *c_type = json_string_value(json_object_get(o, "c_type"));
+        const char *codec_name = json_string_value(json_object_get(o, "codec"));
+        const codec *c;
+
+        if (!codec_name && c_type)
+            codec_name = codec_for_c_type(c_type);
+        if (!codec_name) {
+            emit_error(cx, "give \"codec\": one of int16 int32 int64 float double bool uuid "
+                           "timestamp date interval text numeric json jsonb bytes vector jansson",
+                       "overrides[%zu]: no codec for c_type \"%s\"", i, c_type ? c_type : "");
+            bad = -1;
+            continue;
+        }
+        if (strcmp(codec_name, "jansson") == 0) {
+            if (c_type && !same_c_type(c_type, "json_t *")) {
+                emit_error(cx, NULL, "overrides[%zu]: codec \"jansson\" needs c_type \"json_t *\"",
+                           i);
+                bad = -1;
+            }
+            continue;
+        }
+        c = find_codec(codec_name);
+        if (!c) {
+            emit_error(cx, "known codecs: int16 int32 int64 float double bool uuid timestamp "
+                           "date interval text numeric json jsonb bytes vector jansson",
+                       "overrides[%zu]: unknown codec \"%s\"", i, codec_name);
+            bad = -1;
+        } else if (c_type && !same_c_type(c_type, c->c_type)) {
+            emit_error(cx, NULL, "overrides[%zu]: c_type \"%s\" does not match codec \"%s\" "
+                       "(which decodes into \"%s\")", i, c_type, codec_name, c->c_type);
+            bad = -1;
+        }
+    }
+    return bad;
+}
+
+/* The override for this use, or NULL. A column override wins over a db_type override. */
+static json_t *
+find_override(emit_ctx *cx, const char *type, int array_dims, bool nullable,
+              const char *column_key)
+{
+    json_t *o, *by_type = NULL;
+    size_t i;
+
+    if (!cx->cfg->overrides)
+        return NULL;
+    json_array_foreach(cx->cfg->overrides, i, o) {
+        const char *col = json_string_value(json_object_get(o, "column"));
+        const char *dbt = json_string_value(json_object_get(o, "db_type"));
+        json_t *nl = json_object_get(o, "nullable");
+
+        if (json_is_boolean(nl) && json_boolean_value(nl) != nullable)
+            continue;
+        if (col && column_key && strcmp(col, column_key) == 0)
+            return o;
+        if (dbt && !by_type && array_dims == 0) {
+            if (strncmp(dbt, "pg_catalog.", 11) == 0)
+                dbt += 11;
+            if (strcmp(dbt, type) == 0)
+                by_type = o;
+        }
+    }
+    return by_type;
+}
+
+static json_t *
+find_named(json_t *arr, const char *type)
+{
+    json_t *e;
+    size_t i;
+    json_array_foreach(arr, i, e) {
+        const char *schema = json_string_value(json_object_get(e, "schema"));
+        const char *name = json_string_value(json_object_get(e, "name"));
+        char qualified[256];
+        if (!name)
+            continue;
+        if (strcmp(name, type) == 0 && (!schema || strcmp(schema, "public") == 0))
+            return e;
+        snprintf(qualified, sizeof qualified, "%s.%s", schema ? schema : "", name);
+        if (strcmp(qualified, type) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* The C enum name for a catalog enum ("db_message_role", "db_app_status"). */
+static void
+enum_c_name(emit_ctx *cx, json_t *en, char *out, size_t n)
+{
+    const char *schema = json_string_value(json_object_get(en, "schema"));
+    char *id = emit_ident(json_string_value(json_object_get(en, "name")));
+    if (schema && strcmp(schema, "public") != 0)
+        snprintf(out, n, "%s_%s_%s", cx->prefix, schema, id ? id : "");
+    else
+        snprintf(out, n, "%s_%s", cx->prefix, id ? id : "");
+    free(id);
+}
+
+static void
+set_codec(emit_type *t, const codec *c, bool array, bool nullable)
+{
+    if (array) {
+        t->kind = EMIT_VALUE_PTR;
+        snprintf(t->c_type, sizeof t->c_type, "pqg_array_%s", c->name);
+        snprintf(t->codec, sizeof t->codec, "array_%s", c->name);
+        snprintf(t->get, sizeof t->get, "pqg_get_array_%s", c->name);
+        snprintf(t->arg, sizeof t->arg, "pqg_arg_array_%s", c->name);
+        return;
+    }
+    t->kind = c->kind;
+    snprintf(t->codec, sizeof t->codec, "%s", c->name);
+    if (c->kind == EMIT_SCALAR && nullable) {
+        snprintf(t->c_type, sizeof t->c_type, "pqg_null_%s",
+                 strcmp(c->name, "float") == 0 ? "float" : c->name);
+        snprintf(t->get, sizeof t->get, "pqg_get_null_%s", c->name);
+        snprintf(t->arg, sizeof t->arg, "pqg_arg_null_%s", c->name);
+    } else {
+        snprintf(t->c_type, sizeof t->c_type, "%s", c->c_type);
+        /* json and jsonb share one getter; they differ only when binding. */
+        snprintf(t->get, sizeof t->get, "pqg_get_%s",
+                 strcmp(c->name, "jsonb") == 0 ? "json" : c->name);
+        snprintf(t->arg, sizeof t->arg, "pqg_arg_%s", c->name);
+    }
+}
+
+int
+emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uint32_t oid,
+              const char *column_key, bool is_param, const char *where, emit_type *out)
+{
+    json_t *catalog = json_object_get(cx->model, "catalog");
+    json_t *ov, *en, *dom;
+    const char *codec_name = NULL;
+    const codec *c;
+    int depth;
+
+    memset(out, 0, sizeof *out);
+    out->nullable = nullable;
+    out->param_oid = oid;
+
+    ov = find_override(cx, type, array_dims, nullable, column_key);
+    if (ov) {
+        const char *c_type = json_string_value(json_object_get(ov, "c_type"));
+        codec_name = json_string_value(json_object_get(ov, "codec"));
+        if (!codec_name && c_type)
+            codec_name = codec_for_c_type(c_type);
+        if (codec_name && strcmp(codec_name, "jansson") == 0) {
+            out->kind = EMIT_JANSSON;
+            snprintf(out->c_type, sizeof out->c_type, "json_t *");
+            snprintf(out->codec, sizeof out->codec, "jansson");
+            snprintf(out->get, sizeof out->get, "pqg_get_json");
+            snprintf(out->arg, sizeof out->arg, "%s",
+                     strcmp(type, "json") == 0 ? "pqg_arg_json" : "pqg_arg_jsonb");
+            return 0;
+        }
+        c = codec_name ? find_codec(codec_name) : NULL;
+        if (c) {
+            set_codec(out, c, false, nullable);
+            return 0;
+        }
+        /* emit_check_overrides already reported it. */
+        return -1;
+    }
+
+    /* Domains bind and decode as their base type. */
+    for (depth = 0; depth < 16; depth++) {
+        dom = find_named(json_object_get(catalog, "domains"), type);
+        if (!dom)
+            break;
+        type = json_string_value(json_object_get(dom, "type"));
+        array_dims += (int)json_integer_value(json_object_get(dom, "array_dims"));
+        if (!type)
+            break;
+    }
+    if (!type)
+        type = "";
+
+    en = find_named(json_object_get(catalog, "enums"), type);
+    if (en) {
+        enum_c_name(cx, en, out->enum_c, sizeof out->enum_c);
+        out->n_labels = (int)json_array_size(json_object_get(en, "values"));
+        if (array_dims > 1) {
+            emit_error(cx, NULL, "%s: multi-dimensional arrays of \"%s\" are not supported",
+                       where, type);
+            return -1;
+        }
+        if (array_dims == 1) {
+            out->kind = EMIT_ENUM_ARRAY;
+            snprintf(out->c_type, sizeof out->c_type, "%s_array", out->enum_c);
+            snprintf(out->codec, sizeof out->codec, "enum_array");
+            snprintf(out->get, sizeof out->get, "pqg_get_array_enum");
+            snprintf(out->arg, sizeof out->arg, "pqg_arg_array_text");
+            /* Sent as text[]: the statement needs an explicit cast ($1::role[]), since the
+             * server cannot receive binary text elements as an unknown enum type. */
+            out->param_oid = 1009;
+        } else {
+            out->kind = EMIT_ENUM;
+            snprintf(out->c_type, sizeof out->c_type, "%s", out->enum_c);
+            snprintf(out->codec, sizeof out->codec, "enum");
+            snprintf(out->get, sizeof out->get, "%s",
+                     nullable ? "pqg_get_null_enum" : "pqg_get_enum");
+            snprintf(out->arg, sizeof out->arg, "pqg_arg_text");
+            out->param_oid = 0;
+        }
+        return 0;
+    }
+
+    if (strncmp(type, "pg_catalog.", 11) == 0)
+        type += 11;
+    {
+        size_t i;
+        for (i = 0; i < sizeof pg_types / sizeof pg_types[0]; i++)
+            if (strcmp(pg_types[i].pg, type) == 0)
+                codec_name = pg_types[i].codec;
+    }
+    c = codec_name ? find_codec(codec_name) : NULL;
+    if (!c || array_dims > 1 || (array_dims == 1 && !c->has_array)) {
+        char hint[512];
+        snprintf(hint, sizeof hint,
+                 "add to \"overrides\" in pqgen.json e.g. {\"db_type\": \"%s\", \"c_type\": "
+                 "\"pqg_bytes\", \"codec\": \"bytes\"} (the raw binary value), or cast it to "
+                 "text in the query",
+                 type);
+        emit_error(cx, hint, "%s: no C mapping for type %s%s; add an override", where, type,
+                   array_dims == 1 ? "[]" : array_dims > 1 ? "[][]" : "");
+        return -1;
+    }
+    (void)is_param;
+    set_codec(out, c, array_dims == 1, nullable);
+    return 0;
+}
+
+static void
+add_line(json_t *arr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add_line(json_t *arr, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    json_array_append_new(arr, json_string(buf));
+}
+
+void
+emit_decode_lines(const emit_type *t, int col, const char *lv, json_t *arr)
+{
+    switch (t->kind) {
+    case EMIT_ENUM:
+        add_line(arr, "{");
+        add_line(arr, "    int v = 0;");
+        add_line(arr, "    %s(r, %d, %s_labels, %d, &v);", t->get, col, t->enum_c, t->n_labels);
+        add_line(arr, "    %s = (%s)v;", lv, t->enum_c);
+        add_line(arr, "}");
+        break;
+    case EMIT_ENUM_ARRAY:
+        add_line(arr, "{");
+        add_line(arr, "    int *items = NULL;");
+        add_line(arr, "    size_t len = 0;");
+        add_line(arr, "    pqg_get_array_enum(r, %d, %s_labels, %d, &items, &len);", col,
+                 t->enum_c, t->n_labels);
+        add_line(arr, "    %s.items = (%s *)items;", lv, t->enum_c);
+        add_line(arr, "    %s.len = len;", lv);
+        add_line(arr, "}");
+        break;
+    case EMIT_JANSSON:
+        add_line(arr, "{");
+        add_line(arr, "    const char *text = NULL;");
+        add_line(arr, "    pqg_get_json(r, %d, &text);", col);
+        add_line(arr, "    %s = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;",
+                 lv);
+        add_line(arr, "}");
+        break;
+    default:
+        add_line(arr, "%s(r, %d, &%s);", t->get, col, lv);
+        break;
+    }
+}
+
+void
+emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, json_t *pre, json_t *bind,
+                json_t *post)
+{
+    switch (t->kind) {
+    case EMIT_ENUM:
+        /* to_string returns NULL for 0 (a NULL nullable enum), which binds SQL NULL. */
+        add_line(bind, "pqg_arg_text(&args, %s_to_string(%s));", t->enum_c, rv);
+        break;
+    case EMIT_ENUM_ARRAY:
+        add_line(pre, "pqg_array_text %s = {NULL, 0};", tmp);
+        add_line(pre, "if (%s.items != NULL) {", rv);
+        add_line(pre, "    size_t n_ = %s.len > 0 ? %s.len : 1;", rv, rv);
+        add_line(pre, "    %s.items = malloc(n_ * sizeof *%s.items);", tmp, tmp);
+        add_line(pre, "    if (%s.items == NULL)", tmp);
+        add_line(pre, "        rc = PQG_ENOMEM;");
+        add_line(pre, "    for (size_t i = 0; %s.items != NULL && i < %s.len; i++)", tmp, rv);
+        add_line(pre, "        %s.items[i] = %s_to_string(%s.items[i]);", tmp, t->enum_c, rv);
+        add_line(pre, "    %s.len = %s.len;", tmp, rv);
+        add_line(pre, "}");
+        add_line(bind, "pqg_arg_array_text(&args, %s);", tmp);
+        add_line(post, "free(%s.items);", tmp);
+        break;
+    case EMIT_JANSSON:
+        add_line(pre, "char *%s = %s != NULL ? json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY) "
+                      ": NULL;", tmp, rv, rv);
+        add_line(pre, "if (%s != NULL && %s == NULL)", rv, tmp);
+        add_line(pre, "    rc = PQG_ENOMEM;");
+        add_line(bind, "%s(&args, %s);", t->arg, tmp);
+        add_line(post, "free(%s);", tmp);
+        break;
+    default:
+        add_line(bind, "%s(&args, %s);", t->arg, rv);
+        break;
+    }
+}
+
+char *
+emit_json_expr(const emit_type *t, const char *lv)
+{
+    char buf[1024];
+    const char *c = t->codec;
+    bool null_struct = t->kind == EMIT_SCALAR && t->nullable;
+    char val[600];
+
+    snprintf(val, sizeof val, null_struct ? "%s.value" : "%s", lv);
+    switch (t->kind) {
+    case EMIT_ENUM:
+        snprintf(buf, sizeof buf, "pqgj_string(%s_to_string(%s))", t->enum_c, lv);
+        return strdup(buf);
+    case EMIT_ENUM_ARRAY:
+        snprintf(buf, sizeof buf, "%s_array_json(%s)", t->enum_c, lv);
+        return strdup(buf);
+    case EMIT_JANSSON:
+        snprintf(buf, sizeof buf, "pqgj_jansson(%s)", lv);
+        return strdup(buf);
+    default:
+        break;
+    }
+    if (strncmp(c, "array_", 6) == 0) {
+        snprintf(buf, sizeof buf, "pqgj_%s(%s)", c, lv);
+        return strdup(buf);
+    }
+    if (strcmp(c, "jsonb") == 0)
+        c = "json";
+    if (strcmp(c, "int16") == 0 || strcmp(c, "int32") == 0 || strcmp(c, "int64") == 0)
+        snprintf(buf, sizeof buf, "json_integer((json_int_t)%s)", val);
+    else if (strcmp(c, "float") == 0 || strcmp(c, "double") == 0)
+        snprintf(buf, sizeof buf, "json_real((double)%s)", val);
+    else if (strcmp(c, "bool") == 0)
+        snprintf(buf, sizeof buf, "json_boolean(%s)", val);
+    else if (strcmp(c, "text") == 0 || strcmp(c, "numeric") == 0)
+        snprintf(buf, sizeof buf, "pqgj_string(%s)", val);
+    else
+        snprintf(buf, sizeof buf, "pqgj_%s(%s)", c, val);
+    if (null_struct) {
+        /* json.c has a pqgj_null_<codec> helper per nullable scalar. */
+        snprintf(buf, sizeof buf, "pqgj_null_%s(%s)", c, lv);
+    }
+    return strdup(buf);
+}
