@@ -104,3 +104,8 @@ FROM episodes e
 WHERE e.session_id = @session_id AND e.started_at >= @since
 ORDER BY at DESC
 LIMIT @max_results;
+
+-- name: ServerTimeAfter :one
+-- The server's clock after sleeping `seconds`: a deliberately slow round trip, used by the demo
+-- to show the slow-query log and by health checks that exercise a connection end to end.
+SELECT clock_timestamp() AS server_time FROM pg_sleep(@seconds::float8);
