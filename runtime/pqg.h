@@ -214,8 +214,9 @@ int pqg_parse_duration_ms(const char *text, int64_t *out_ms);
  * Fails with PQG_ECONN when the first connection cannot be made. The config is copied. */
 PQG_MUST_CHECK int pqg_pool_open(const pqg_config *cfg, pqg_db **out);
 /* Stops the health thread and closes every connection, waiting up to timeout_ms for leased ones
- * to come back (then closing them anyway). Returns 0, or PQG_ETIMEOUT if some were still leased.
- * NULL is a harmless no-op. */
+ * to come back. Returns 0, or PQG_ETIMEOUT if some were still leased: those stay usable by their
+ * holders, each is closed at its pqg_release(), and the last one frees the pool (closing a
+ * connection under a running statement would crash its thread). NULL is a harmless no-op. */
 int pqg_pool_close(pqg_db *pool, int64_t timeout_ms);
 
 typedef struct pqg_pool_stats {
@@ -246,7 +247,8 @@ void pqg_pool_set_faults(pqg_db *pool, double failure_rate, int64_t latency_ms);
 
 /* === statements and results (conn.c, codec.c) === */
 
-/* A statement as pqgen generates it: static, one per query. */
+/* A statement as pqgen generates it: static, one per query. Each connection prepares it once,
+ * keyed by the descriptor's address (so keep it static); a NULL name runs it unnamed, uncached. */
 typedef struct pqg_stmt {
     const char *name;              /* query name, e.g. "GetConversation"; also the prepared name */
     const char *sql;               /* as sent to the server, positional $n */
@@ -256,8 +258,11 @@ typedef struct pqg_stmt {
     const uint32_t *column_types;  /* expected OIDs or 0 when not fixed; checked when non-zero */
 } pqg_stmt;
 
-/* Parameters being bound for one execution. Lives on the caller's stack; the bound values are
- * borrowed (strings are not copied) until the statement has run. All values are sent in binary. */
+/* Parameters being bound for one execution. Lives on the caller's stack (do not copy it once
+ * bound); the bound values are borrowed (strings are not copied) until the statement has run.
+ * A value goes in binary when the declared OID (st->param_types[i]) is the binder's own type,
+ * and in text format otherwise (declared 0: enums, enum arrays, extension types such as vector),
+ * so that the server can infer the type. */
 #define PQG_ARGS_INLINE 16
 typedef struct pqg_args {
     int n;                      /* bound so far */
@@ -272,6 +277,7 @@ typedef struct pqg_args {
     char scratch[PQG_ARGS_INLINE * 16];  /* fixed-size scalars are encoded here */
     size_t scratch_used;
     void *heap;                 /* extra storage (arrays, numeric, many params); freed by the run */
+    const pqg_stmt *stmt;       /* set by pqg_args_init: binders read the declared param types */
 } pqg_args;
 
 /* Prepares args for st's parameters. Never fails: errors surface when the statement runs. */
@@ -457,7 +463,7 @@ typedef struct pqg_trace_info {
     const char *query_name;        /* NULL for unnamed SQL */
     const char *sql;
     int n_params;
-    const char *const *param_values;  /* binary values as sent; use with param_lengths */
+    const char *const *param_values;  /* values as sent (see param_formats); NULL = SQL NULL */
     const int *param_lengths;
     const uint32_t *param_types;
     int64_t duration_us;           /* *_END, ACQUIRE, COMMIT, ROLLBACK */
@@ -465,6 +471,7 @@ typedef struct pqg_trace_info {
     int error;                     /* 0 or PQG_E* */
     const char *sqlstate;          /* "" when none */
     const char *conninfo;          /* the pool's conninfo, for loggers that open side connections */
+    const int *param_formats;      /* per parameter: 1 binary, 0 text (declared OID 0); or NULL */
 } pqg_trace_info;
 
 typedef struct pqg_tracer {
@@ -543,6 +550,77 @@ PQG_MUST_CHECK int pqg_migrate_down(pqg_db *db, const pqg_migration_set *set, in
 /* One entry per migration in the set. *out: caller owns; release with pqg_free(*out). */
 PQG_MUST_CHECK int pqg_migrate_status(pqg_db *db, const pqg_migration_set *set,
                                       pqg_migration_status **out, size_t *len);
+
+/* === bulk load (copy.c) === */
+
+/* bind_row's n_rows for a source of unknown length: bind_row returns 0 when it has no more. */
+#define PQG_COPY_UNBOUNDED SIZE_MAX
+
+/* Loads rows with binary COPY FROM STDIN (one statement, one round trip per ~64 KB of data).
+ * copy_stmt: sql = "COPY t (a, b) FROM STDIN (FORMAT binary)", n_params = the column count,
+ * param_types = the columns' exact OIDs (0 only for enums, citext and domains over text, whose
+ * binary form is their text; an array or extension type needs its OID).
+ * For i = 0, 1, ... < n_rows, bind_row(i, args, userdata) binds row i's values with the
+ * pqg_arg_* binders in column order and returns 1 (row bound), 0 (no more rows: ends the load
+ * early; with n_rows = PQG_COPY_UNBOUNDED this is how the load ends) or a negative PQG_E* code
+ * (aborts the load; returned as is). Bound values are borrowed until bind_row is next called.
+ * COPY is atomic: on any failure no row is kept, and inside a transaction the transaction is
+ * aborted (as PostgreSQL defines; roll it back). A failing row is named in pqg_last_error()'s
+ * message ("copy Name: row 4999: null value in column ...", rows counted from 0 as bind_row
+ * sees them) and by pqg_copy_last_error_row(); SQLSTATE, constraint etc. are the server's.
+ * db: a pool (a connection is leased for the call), a leased connection or a transaction.
+ * *copied (may be NULL) = rows loaded, from the command tag; 0 on failure. n_rows == 0 is 0
+ * without a round trip. Traced as one query (start, end with the row count). */
+PQG_MUST_CHECK int pqg_copy_from(pqg_db *db, const pqg_stmt *copy_stmt, size_t n_rows,
+                                 int (*bind_row)(size_t i, pqg_args *args, void *userdata),
+                                 void *userdata, int64_t *copied);
+/* The 0-based row the calling thread's last failed pqg_copy_from named, or -1 when the failure
+ * was not tied to a row (or the last copy succeeded). */
+int64_t pqg_copy_last_error_row(void);
+
+/* === batches (pipeline.c) === */
+
+/* Runs st once per item in libpq pipeline mode: one Parse of st (the unnamed statement), one
+ * Bind/Execute per item, one Sync - a single network round trip for the whole batch.
+ * bind_item(i, args, userdata) binds item i's parameters (may be NULL when st takes none); a
+ * binding error fails item i as a server error would (see atomicity below).
+ * decode == NULL (:batchexec): on_result gets rows NULL, n_rows 0 and rows_affected from the
+ * command tag. decode != NULL (:batchmany): every row of item i is decoded into a scratch block
+ * (rows[n_rows] of row_size bytes, then their data); rows are borrowed and valid only during
+ * on_result (the block is reused); zero rows is rc 0 with rows NULL.
+ * on_result(i, rc, rows, n_rows, rows_affected, userdata) is called in item order, once per item,
+ * with rc 0 or the item's PQG_E* code; pqg_last_error() describes item i's failure during the
+ * call. It may be NULL. A non-zero return stops delivery: the remaining results are read and
+ * dropped, so the connection stays usable.
+ * Errors: the first failing item k gets the server's error; every later item was skipped by the
+ * server and gets PQG_ESERVER with sqlstate "" and a message starting with
+ * PQG_BATCH_ABORTED_MESSAGE (test with pqg_error_is_batch_aborted()).
+ * Atomicity: outside a transaction block the batch runs in one implicit transaction (a single
+ * Sync), so when any item fails, no item's effects are kept - rc 0 for an earlier item means it
+ * ran, not that it was committed. Inside a transaction (db is a pqg_begin() handle) nothing is
+ * committed by the batch; a failure aborts that transaction as PostgreSQL defines.
+ * Returns 0 when every item succeeded; else the first failing item's code (also when the
+ * failure came after on_result stopped: that failure still rolled the batch back), with its
+ * details restored in pqg_last_error(); else on_result's stop value. The results of the whole
+ * batch may be buffered by libpq while items are being sent: split very large :batchmany work.
+ * Traced as one query (rows = rows affected or returned, summed). */
+typedef int (*pqg_batch_result_fn)(size_t i, int rc, const void *rows, size_t n_rows,
+                                   int64_t rows_affected, void *userdata);
+PQG_MUST_CHECK int pqg_batch_run(pqg_db *db, const pqg_stmt *st, size_t n_items,
+                                 void (*bind_item)(size_t i, pqg_args *args, void *userdata),
+                                 pqg_decode_fn decode, size_t row_size,
+                                 pqg_batch_result_fn on_result, void *userdata);
+/* :batchone: as pqg_batch_run with a decode, but only the first row of each item is decoded
+ * (n_rows 1) and an item without a row gets PQG_ENOTFOUND, which neither aborts the batch nor
+ * counts as a failure in the return value. */
+PQG_MUST_CHECK int pqg_batch_run_one(pqg_db *db, const pqg_stmt *st, size_t n_items,
+                                     void (*bind_item)(size_t i, pqg_args *args, void *userdata),
+                                     pqg_decode_fn decode, size_t row_size,
+                                     pqg_batch_result_fn on_result, void *userdata);
+/* The message prefix of items skipped after a failed item (PGRES_PIPELINE_ABORTED). */
+#define PQG_BATCH_ABORTED_MESSAGE "pipeline aborted"
+/* True when e describes an item that the server skipped because an earlier item failed. */
+bool pqg_error_is_batch_aborted(const pqg_error *e);
 
 #ifdef __cplusplus
 }
