@@ -44,7 +44,7 @@ UNIT_RT_BIN  := $(UNIT_RT_SRC:tests/unit/runtime/%.c=$(BUILD)/tests/unit/rt_%)
 INTEG_BIN    := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 
 .PHONY: all help deps test test-build unit golden golden-update check-generated generate \
-        check-sql integration demo bench asan valgrind clean
+        check-sql vet-test integration demo bench asan valgrind clean
 
 all: $(BUILD)/pqgen $(BUILD)/libpqg.a
 
@@ -56,6 +56,7 @@ help:
 	@echo "make golden           golden model/diagnostic/output tests"
 	@echo "make golden-update    rewrite the golden expectations"
 	@echo "make check-sql        the example app's migrations and queries on a real server"
+	@echo "make vet-test         pqgen vet against live servers"
 	@echo "make integration      integration tests against a throwaway PostgreSQL"
 	@echo "make test             all of the above under ASan/UBSan (installs packages first)"
 	@echo "make valgrind         unit and integration tests under valgrind memcheck"
@@ -119,6 +120,11 @@ check-generated: $(BUILD)/pqgen
 integration: $(INTEG_BIN) $(BUILD)/pqgen
 	@bash scripts/with-pg.sh bash scripts/run-tests.sh integration $(INTEG_BIN)
 
+# pqgen vet on its own cases (wrong inference, server rejection, seq scan + hypopg advice) and on
+# the example application, which must pass clean.
+vet-test: $(BUILD)/pqgen
+	@bash tests/vet/run.sh $(BUILD)/pqgen
+
 # The example application's migrations (up, down, up) and every query PREPAREd on a real server.
 check-sql:
 	@bash scripts/with-pg.sh bash tests/sql/check_example_sql.sh
@@ -128,7 +134,7 @@ test-build: all $(UNIT_GEN_BIN) $(UNIT_RT_BIN) $(INTEG_BIN)
 # The README's test command: everything, under ASan/UBSan.
 test: deps
 	@$(MAKE) --no-print-directory SAN=1 test-build
-	@$(MAKE) --no-print-directory SAN=1 unit golden check-generated check-sql integration
+	@$(MAKE) --no-print-directory SAN=1 unit golden check-generated check-sql vet-test integration
 
 valgrind: deps
 	@$(MAKE) --no-print-directory test-build
