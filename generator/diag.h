@@ -24,6 +24,8 @@ typedef struct diag {
     size_t offset;               /* byte offset into file->text */
     char *message;               /* owned by the list */
     char *hint;                  /* owned by the list, or NULL */
+    char *label;                 /* owned; with file == NULL, shown instead of "pqgen" (e.g.
+                                    "pqgen.json" or "pqgen.json:3:5"); else NULL */
 } diag;
 
 typedef struct diag_list {
@@ -38,6 +40,10 @@ void diag_add(diag_list *d, diag_level level, const struct src_file *file, size_
               const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void diag_addv(diag_list *d, diag_level level, const struct src_file *file, size_t offset,
                const char *hint, const char *fmt, va_list ap);
+/* Records a diagnostic not tied to a source file's text, printed as "label: error: message"
+ * (label NULL means "pqgen"). For config files and other inputs that are not SQL. */
+void diag_add_at(diag_list *d, diag_level level, const char *label, const char *hint,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Prints every diagnostic sorted by (path, offset), stable for equal keys, then a summary line
  * ("2 errors, 1 warning generated.") when there is anything to report. */
 void diag_print(const diag_list *d, FILE *out);

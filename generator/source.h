@@ -56,6 +56,12 @@ typedef enum src_kind { SRC_SCHEMA, SRC_QUERIES } src_kind;
  * Returns 0, or -1 on out of memory. *out: caller owns; release with source_set_free(). */
 int source_load(const char *base_dir, const char *const *paths, size_t n_paths, src_kind kind,
                 src_set *out, diag_list *d);
+/* Like source_load for one in-memory file: text[0, len) (copied; may hold any bytes) is added
+ * to *out as a file shown as path_label, after any files already there (query names are checked
+ * against those too). *out must be zeroed or a previous source_load/source_load_text result.
+ * Returns 0, or -1 on out of memory. For tests, fuzzing and stdin. */
+int source_load_text(const char *path_label, const char *text, size_t len, src_kind kind,
+                     src_set *out, diag_list *d);
 /* Frees everything in s and zeroes it. NULL is a harmless no-op. */
 void source_set_free(src_set *s);
 /* 1-based line and column (in characters, UTF-8 aware) of a byte offset into f->text. */

@@ -1,0 +1,2 @@
+-- name: GetAuthor :one extra words
+SELECT id, name FROM authors WHERE id = $1;

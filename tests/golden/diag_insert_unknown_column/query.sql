@@ -1,0 +1,2 @@
+-- name: CreateAuthor :exec
+INSERT INTO authors (name, biography) VALUES ($1, $2);

@@ -1,0 +1,6 @@
+-- name: ListAuthors :many
+-- name: ListAuthorNames :many
+SELECT name FROM authors;
+
+-- name: Broken :zap
+SELECT 1;

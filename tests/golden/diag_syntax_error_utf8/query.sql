@@ -1,0 +1,2 @@
+-- name: Greet :one
+SELECT 'héllo wörld', name FRM authors;

@@ -1,0 +1,2 @@
+-- name: Upper :one
+SELECT uper(name) FROM authors WHERE id = $1;

@@ -1,0 +1,5 @@
+-- name: GetAuthor :one
+SELECT * FROM author;
+
+-- name: ListBooks :many
+SELECT * FROM nosuchtable;

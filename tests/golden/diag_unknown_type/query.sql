@@ -1,0 +1,2 @@
+-- name: Cast :one
+SELECT $1::nosuchtype;
