@@ -556,7 +556,7 @@ PQG_MUST_CHECK int pqg_migrate_status(pqg_db *db, const pqg_migration_set *set,
 /* bind_row's n_rows for a source of unknown length: bind_row returns 0 when it has no more. */
 #define PQG_COPY_UNBOUNDED SIZE_MAX
 
-/* Loads rows with binary COPY FROM STDIN (one statement, one round trip per ~64 KB of data).
+/* Loads rows with binary COPY FROM STDIN: one statement, rows streamed in ~64 KB messages.
  * copy_stmt: sql = "COPY t (a, b) FROM STDIN (FORMAT binary)", n_params = the column count,
  * param_types = the columns' exact OIDs (0 only for enums, citext and domains over text, whose
  * binary form is their text; an array or extension type needs its OID).
@@ -568,9 +568,11 @@ PQG_MUST_CHECK int pqg_migrate_status(pqg_db *db, const pqg_migration_set *set,
  * aborted (as PostgreSQL defines; roll it back). A failing row is named in pqg_last_error()'s
  * message ("copy Name: row 4999: null value in column ...", rows counted from 0 as bind_row
  * sees them) and by pqg_copy_last_error_row(); SQLSTATE, constraint etc. are the server's.
+ * A server-side failure is read when all rows have been sent (COPY has no per-row answer).
  * db: a pool (a connection is leased for the call), a leased connection or a transaction.
  * *copied (may be NULL) = rows loaded, from the command tag; 0 on failure. n_rows == 0 is 0
- * without a round trip. Traced as one query (start, end with the row count). */
+ * without a round trip. Traced as one query (start, end with the row count). Thread-safe on a
+ * pool, as any statement. */
 PQG_MUST_CHECK int pqg_copy_from(pqg_db *db, const pqg_stmt *copy_stmt, size_t n_rows,
                                  int (*bind_row)(size_t i, pqg_args *args, void *userdata),
                                  void *userdata, int64_t *copied);
