@@ -9,7 +9,11 @@
 
 CC      ?= cc
 SAN     ?= 0
-ifeq ($(SAN),1)
+ifeq ($(SAN),tsan)
+BUILD   ?= build/tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
+OPT      = -O1
+else ifeq ($(SAN),1)
 BUILD   ?= build/asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT      = -O1
@@ -44,7 +48,7 @@ UNIT_RT_BIN  := $(UNIT_RT_SRC:tests/unit/runtime/%.c=$(BUILD)/tests/unit/rt_%)
 INTEG_BIN    := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 
 .PHONY: all help deps test test-build unit golden golden-update check-generated generate \
-        check-sql vet-test integration demo bench asan valgrind clean
+        check-sql vet-test integration tsan demo bench asan valgrind clean
 
 all: $(BUILD)/pqgen $(BUILD)/libpqg.a
 
@@ -58,7 +62,8 @@ help:
 	@echo "make check-sql        the example app's migrations and queries on a real server"
 	@echo "make vet-test         pqgen vet against live servers"
 	@echo "make integration      integration tests against a throwaway PostgreSQL"
-	@echo "make test             all of the above under ASan/UBSan (installs packages first)"
+	@echo "make test             all of the above under ASan/UBSan, then tsan (installs packages)"
+	@echo "make tsan             threaded runtime tests under ThreadSanitizer"
 	@echo "make valgrind         unit and integration tests under valgrind memcheck"
 	@echo "make demo             run examples/assistant against a throwaway PostgreSQL"
 	@echo "make bench            benchmarks (not part of make test)"
@@ -135,6 +140,15 @@ test-build: all $(UNIT_GEN_BIN) $(UNIT_RT_BIN) $(INTEG_BIN)
 test: deps
 	@$(MAKE) --no-print-directory SAN=1 test-build
 	@$(MAKE) --no-print-directory SAN=1 unit golden check-generated check-sql vet-test integration
+	@$(MAKE) --no-print-directory tsan
+
+# The threaded runtime tests under ThreadSanitizer (pool, statement cache, transactions,
+# reliability with killed backends and a restart).
+TSAN_TESTS = test_runtime_db test_runtime_reliability test_slowlog_metrics
+tsan: deps
+	@$(MAKE) --no-print-directory SAN=tsan $(TSAN_TESTS:%=build/tsan/tests/integration/%)
+	@TSAN_OPTIONS=halt_on_error=1 bash scripts/with-pg.sh bash scripts/run-tests.sh tsan \
+	    $(TSAN_TESTS:%=build/tsan/tests/integration/%)
 
 valgrind: deps
 	@$(MAKE) --no-print-directory test-build
