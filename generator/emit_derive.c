@@ -222,6 +222,84 @@ set_json_set(json_t *f)
     free(key);
 }
 
+/* Whether fields (through embedded structs) hold a json_t *: then decoders track getter
+ * failures, so that a failing row releases the JSON values it had already parsed. */
+static bool
+fields_have_jansson(json_t *fields)
+{
+    json_t *f;
+    size_t i;
+    json_array_foreach (fields, i, f) {
+        if (json_is_true(json_object_get(f, "is_jansson")))
+            return true;
+        if (json_object_get(f, "struct_fields") &&
+            fields_have_jansson(json_object_get(f, "struct_fields")))
+            return true;
+    }
+    return false;
+}
+
+/* The member lines of a struct field or parameter: "decl; comment", or the comment on a line of
+ * its own above when both do not fit in 100 columns at a 4-column indent. */
+void
+emit_member_lines(json_t *o, const char *decl, const char *comment)
+{
+    json_t *lines = json_array();
+    const char *c = comment ? comment : "";
+    while (*c == ' ')
+        c++;
+    if (*c && 4 + strlen(decl) + 2 + strlen(c) > 100) {
+        json_array_append_new(lines, BOX(c));
+        json_array_append_new(lines, json_sprintf("%s;", decl));
+    } else {
+        json_array_append_new(lines, json_sprintf("%s;%s%s", decl, *c ? " " : "", c));
+    }
+    json_object_set_new(o, "member_lines", lines);
+}
+
+/* Decode lines of field f (a column, or an embedded struct's run of columns) into dst->. */
+static void
+field_decode(json_t *f, const char *track, json_t *dec)
+{
+    int col = (int)json_integer_value(json_object_get(f, "col"));
+    json_t *sub = json_object_get(f, "struct_fields");
+    emit_type t;
+    char *lv;
+
+    if (!sub) {
+        type_from_json(f, &t);
+        lv = emit_fmt("dst->%s", emit_str_of(f, "c_name"));
+        emit_decode_lines(&t, col, lv, track, dec);
+        free(lv);
+        return;
+    }
+    {
+        bool optional = json_is_true(json_object_get(f, "optional"));
+        json_t *inner = json_array(), *tf, *line;
+        size_t k;
+        json_array_foreach (sub, k, tf) {
+            type_from_json(tf, &t);
+            lv = emit_fmt("dst->%s.%s", emit_str_of(f, "c_name"), emit_str_of(tf, "c_name"));
+            emit_decode_lines(&t, col + (int)k, lv, track, inner);
+            free(lv);
+        }
+        if (optional) {
+            /* The embedded row of an outer join that matched nothing: all its columns are NULL,
+             * which its non-null getters would refuse. */
+            json_array_append_new(dec, json_sprintf("%s = !pqg_row_all_null(r, %d, %zu);",
+                                                    emit_str_of(f, "valid_lv"), col,
+                                                    json_array_size(sub)));
+            json_array_append_new(dec, json_sprintf("if (%s) {", emit_str_of(f, "valid_lv")));
+            json_array_foreach (inner, k, line)
+                json_array_append_new(dec, json_sprintf("    %s", json_string_value(line)));
+            json_array_append_new(dec, BOX("}"));
+        } else {
+            json_array_extend(dec, inner);
+        }
+        json_decref(inner);
+    }
+}
+
 /* A struct's fields from columns. Columns of a catalog table have "not_null"; query columns
  * have "nullable". table_key is the catalog table (for column overrides), or NULL to use each
  * column's own "table". Returns the fields array; errors go to cx. */
@@ -232,6 +310,7 @@ emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key, const c
     json_t *fields = json_array(), *col;
     json_t *seen = json_object();
     size_t i, n = json_array_size(columns);
+    const char *track;
 
     *n_cols = 0;
     for (i = 0; i < n; i++) {
@@ -245,45 +324,71 @@ emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key, const c
         col = json_array_get(columns, i);
         embed = json_string_value(json_object_get(col, "embed"));
         if (embed && tables) {
-            /* sqlc.embed(t): a nested table struct when the run of columns is exactly t's. */
-            json_t *tbl = json_object_get(tables, embed);
+            /* sqlc.embed(t): a nested table struct when the run of columns is exactly t's. On
+             * the nullable side of an outer join every column is nullable: the struct is then
+             * optional, with a bool <name>_valid beside it. */
+            const char *etable = json_string_value(json_object_get(col, "table"));
+            json_t *tbl = etable ? json_object_get(tables, etable) : NULL;
+            /* "embed" is what sqlc.embed() named: an alias or the table; "table" the table. */
+            if (!tbl)
+                tbl = json_object_get(tables, embed);
             json_t *tcols = json_object_get(tbl, "fields");
             size_t k, m = json_array_size(tcols);
-            bool ok = tbl && i + m <= n;
+            bool ok = tbl && m > 0 && i + m <= n, same = true, all_null = true;
             for (k = 0; ok && k < m; k++) {
                 json_t *qc = json_array_get(columns, i + k), *tf = json_array_get(tcols, k);
+                bool qn = json_is_true(json_object_get(qc, "nullable"));
                 ok = json_equal(json_object_get(qc, "embed"), json_object_get(col, "embed")) &&
-                     strcmp(emit_str_of(qc, "name"), emit_str_of(tf, "name")) == 0 &&
-                     json_is_true(json_object_get(qc, "nullable")) ==
-                         json_is_true(json_object_get(tf, "nullable"));
+                     json_equal(json_object_get(qc, "table"), json_object_get(col, "table")) &&
+                     strcmp(emit_str_of(qc, "name"), emit_str_of(tf, "name")) == 0;
+                same = same && qn == json_is_true(json_object_get(tf, "nullable"));
+                all_null = all_null && qn;
             }
-            if (ok) {
-                json_t *sf = json_object(), *dec = json_array(), *tf;
+            if (ok && (same || all_null)) {
+                json_t *sf = json_object();
                 char *fname = emit_ident(emit_str_of(tbl, "singular"));
-                json_array_foreach (tcols, k, tf) {
-                    emit_type et;
-                    char *flv = emit_fmt("dst->%s.%s", fname, emit_str_of(tf, "c_name"));
-                    type_from_json(tf, &et);
-                    emit_decode_lines(&et, (int)(i + k), flv, dec);
-                    free(flv);
-                }
+                bool optional = !same;
+                char *vname = emit_fmt("%s_valid", fname);
                 emit_set_str(sf, "name", embed);
                 emit_set_str(sf, "name_c", fname);
                 emit_set_str(sf, "c_name", fname);
                 emit_set_str(sf, "c_type", emit_str_of(tbl, "c_name"));
                 emit_set_str(sf, "kind", "struct");
                 emit_set_own(sf, "decl", emit_decl_of(emit_str_of(tbl, "c_name"), fname));
-                emit_set_str(sf, "nullable_comment", "");
-                json_object_set_new(sf, "nullable", json_false());
+                json_object_set_new(sf, "col", json_integer((json_int_t)i));
+                json_object_set_new(sf, "optional", json_boolean(optional));
+                json_object_set_new(sf, "nullable", json_boolean(optional));
                 json_object_set_new(sf, "is_jansson", json_false());
-                json_object_set_new(sf, "decode", dec);
-                emit_set_own(sf, "json_expr",
-                             emit_fmt("%s_to_json(&v->%s)", emit_str_of(tbl, "c_name"), fname));
+                if (optional) {
+                    char *c1 = emit_fmt("/* meaningful only when %s */", vname);
+                    emit_set_str(sf, "valid_name", vname);
+                    emit_set_own(sf, "valid_lv", emit_fmt("dst->%s", vname));
+                    emit_set_own(sf, "nullable_comment", emit_fmt(" %s", c1));
+                    emit_member_lines(sf, emit_str_of(sf, "decl"), c1);
+                    {
+                        json_t *ml = json_object_get(sf, "member_lines");
+                        json_array_append_new(ml, json_sprintf("bool %s; /* false: the outer "
+                                                               "join matched no %s row */",
+                                                               vname,
+                                                               emit_str_of(tbl, "name")));
+                    }
+                    emit_set_own(sf, "json_expr",
+                                 emit_fmt("v->%s ? %s_to_json(&v->%s) : json_null()", vname,
+                                          emit_str_of(tbl, "c_name"), fname));
+                    json_object_set(seen, vname, json_true());
+                    free(c1);
+                } else {
+                    emit_set_str(sf, "valid_name", NULL);
+                    emit_set_str(sf, "nullable_comment", "");
+                    emit_member_lines(sf, emit_str_of(sf, "decl"), NULL);
+                    emit_set_own(sf, "json_expr", emit_fmt("%s_to_json(&v->%s)",
+                                                           emit_str_of(tbl, "c_name"), fname));
+                }
                 set_json_set(sf);
                 json_object_set_new(sf, "struct_fields", json_incref(tcols));
                 json_object_set(seen, fname, json_true());
                 json_array_append_new(fields, sf);
-                free(fname);
+                free(fname), free(vname);
                 i += m - 1;
                 continue;
             }
@@ -328,26 +433,28 @@ emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key, const c
         emit_set_str(f, "type", type);
         json_object_set(f, "array_dims", json_object_get(col, "array_dims"));
         json_object_set_new(f, "nullable", json_boolean(nullable));
+        json_object_set_new(f, "col", json_integer((json_int_t)i));
         emit_set_str(f, "c_name", ident);
         emit_type_to_json(&t, f);
         emit_set_own(f, "decl", emit_decl_of(t.c_type, ident));
         emit_set_str(f, "nullable_comment", nullable ? " /* nullable */" : "");
-        {
-            json_t *dec = json_array();
-            lv = emit_fmt("dst->%s", ident);
-            emit_decode_lines(&t, (int)i, lv, dec);
-            json_object_set_new(f, "decode", dec);
-            free(lv);
-            lv = emit_fmt("v->%s", ident);
-            emit_set_own(f, "json_expr", emit_json_expr(&t, lv));
-            free(lv);
-            set_json_set(f);
-        }
+        emit_member_lines(f, emit_str_of(f, "decl"), nullable ? "/* nullable */" : NULL);
+        lv = emit_fmt("v->%s", ident);
+        emit_set_own(f, "json_expr", emit_json_expr(&t, lv));
+        free(lv);
+        set_json_set(f);
         json_array_append_new(fields, f);
         free(ident), free(key), free(what);
     }
     json_decref(seen);
     *n_cols = (int)n;
+    /* Decode lines last: whether getters are tracked depends on every field. */
+    track = fields_have_jansson(fields) ? "bad |= " : "";
+    json_array_foreach (fields, i, col) {
+        json_t *dec = json_array();
+        field_decode(col, track, dec);
+        json_object_set_new(col, "decode", dec);
+    }
     emit_mark_last(fields);
     return fields;
 }
@@ -379,6 +486,12 @@ emit_struct_names(emit_ctx *cx, json_t *o, const char *c_name, const char *base,
     size_t k;
 
     emit_set_str(o, "c_name", c_name);
+    /* Whether the _rows type is emitted: set when a :many query returns the struct. Its names
+     * are claimed either way, so adding such a query never makes a clash appear elsewhere. */
+    if (!json_object_get(o, "has_rows"))
+        json_object_set_new(o, "has_rows", json_false());
+    /* A :batchone/:batchmany row is only ever borrowed: emit_derive_query clears it. */
+    json_object_set_new(o, "has_free", json_true());
     emit_set_own(o, "free_fn", emit_fmt("%s_free", c_name));
     emit_set_own(o, "rows_name", emit_fmt("%s_rows", base));
     emit_set_own(o, "rows_free_fn", emit_fmt("%s_rows_free", base));
@@ -407,6 +520,21 @@ emit_struct_names(emit_ctx *cx, json_t *o, const char *c_name, const char *base,
     }
     release_lines(json_object_get(o, "fields"), "v->", rel);
     release_lines(json_object_get(o, "fields"), "row->", rel_row);
+    {
+        /* A decoder that failed midway releases what it parsed (see emit_derive_fields):
+         * "json_decref(dst->x);" then "dst->x = NULL;". */
+        json_t *rel_dst = json_array(), *lines = json_array(), *e;
+        size_t i;
+        release_lines(json_object_get(o, "fields"), "dst->", rel_dst);
+        json_array_foreach (rel_dst, i, e) {
+            const char *l = json_string_value(e);
+            json_array_append(lines, e);
+            json_array_append_new(lines, json_sprintf("%.*s = NULL;", (int)(strlen(l) - 14),
+                                                      l + 12));
+        }
+        json_object_set_new(o, "release_dst", lines);
+        json_decref(rel_dst);
+    }
     json_object_set_new(o, "has_jansson", json_boolean(json_array_size(rel) > 0));
     json_object_set_new(o, "release", rel);
     json_object_set_new(o, "release_row", rel_row);

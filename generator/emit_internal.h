@@ -53,7 +53,8 @@ void emit_comment_escape(emit_sb *b, const char *s);
 /* A block comment from lines ('\n'-separated text): "/" "* a\n * b *" "/". Caller owns. */
 char *emit_block_comment(const char *lines, const char *indent);
 /* Formats "ret name(arg, arg, ...)" as a prototype wrapped at 100 columns with continuation
- * lines aligned after '('; with def, the return type goes on its own line. Caller owns. */
+ * lines aligned after '('; when that does not fit, the list breaks after '(' and continues 4
+ * columns in. With def, the return type goes on its own line. Caller owns. */
 char *emit_proto(const char *ret, const char *name, const char *const *args, size_t n_args,
                  bool def, const char *suffix);
 /* head + items joined by ", " + tail, wrapped at 100 columns with a 4-column continuation
@@ -93,12 +94,24 @@ int emit_map_type(struct emit_ctx *cx, const char *type, int array_dims, bool nu
                   emit_type *out);
 /* Validates cfg->overrides once (unknown codec, c_type not matching its codec). */
 int emit_check_overrides(struct emit_ctx *cx);
-/* Lines decoding column col into lvalue (e.g. "dst->id"), appended to arr (strings). */
-void emit_decode_lines(const emit_type *t, int col, const char *lvalue, json_t *arr);
-/* Lines binding rvalue (e.g. "p->id"); pre/post receive setup and cleanup lines. tmp is a
- * unique C name for temporaries. */
-void emit_bind_lines(const emit_type *t, const char *rvalue, const char *tmp, json_t *pre,
-                     json_t *bind, json_t *post);
+/* Lines decoding column col into lvalue (e.g. "dst->id"), appended to arr (strings). track
+ * prefixes each getter call ("bad |= ", to remember a failure; or ""). */
+void emit_decode_lines(const emit_type *t, int col, const char *lvalue, const char *track,
+                       json_t *arr);
+/* Where bind lines run: args is the pqg_args pointer expression ("&args" in a query function,
+ * "args" in a batch or COPY adapter); in_ctx keeps temporaries in the adapter's context struct
+ * ("ctx->name", declared by the temps lines) so they outlive the adapter call until the next
+ * row or item (the runtime borrows bound values until then), and post also resets them. */
+typedef struct emit_bind_mode {
+    const char *args;
+    bool in_ctx;
+} emit_bind_mode;
+/* Lines binding rvalue (e.g. "p->id"); temps/pre/post receive member declarations (in_ctx),
+ * setup (which may set a local int rc to PQG_ENOMEM) and cleanup. tmp is a unique C name for
+ * temporaries. */
+void emit_bind_lines(const emit_type *t, const char *rvalue, const char *tmp,
+                     const emit_bind_mode *mode, json_t *temps, json_t *pre, json_t *bind,
+                     json_t *post);
 /* Expression converting lvalue to a new json_t * (json.c's helpers). Caller owns. */
 char *emit_json_expr(const emit_type *t, const char *lvalue);
 
@@ -138,6 +151,9 @@ void emit_type_to_json(const emit_type *t, json_t *o);
 /* A struct's fields from catalog or query columns (see emit_derive.c). */
 json_t *emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key,
                            const char *where, json_t *tables, int *n_cols);
+/* Sets o["member_lines"]: the lines declaring a member (decl and its comment, the comment on a
+ * line above when both do not fit in 100 columns). */
+void emit_member_lines(json_t *o, const char *decl, const char *comment);
 /* The names every row struct has (free functions, rows type, JSON), claimed. */
 void emit_struct_names(emit_ctx *cx, json_t *o, const char *c_name, const char *base,
                        const char *owner);

@@ -360,8 +360,8 @@ proto_with(const char *ret, const char *name, const char *const *args, size_t n_
     col0 = indent >= 0 ? (size_t)indent : b.len - line_start;
     for (i = 0; i < n_args; i++) {
         size_t need = strlen(args[i]) + (i + 1 < n_args ? 1 : 1 + strlen(suffix));
-        if (i == 0 && indent >= 0 && b.len - line_start + need > LINE_WIDTH) {
-            /* Not even the first argument fits: start the list on its own line. */
+        if (i == 0 && indent >= 0) {
+            /* The aligned form did not fit: the list starts on a line of its own. */
             emit_sb_add(&b, "\n");
             line_start = b.len;
             emit_sb_printf(&b, "%*s", (int)col0, "");

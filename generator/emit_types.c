@@ -348,13 +348,14 @@ add_line(json_t *arr, const char *fmt, ...)
 }
 
 void
-emit_decode_lines(const emit_type *t, int col, const char *lv, json_t *arr)
+emit_decode_lines(const emit_type *t, int col, const char *lv, const char *track, json_t *arr)
 {
     switch (t->kind) {
     case EMIT_ENUM:
         add_line(arr, "{");
         add_line(arr, "    int v = 0;");
-        add_line(arr, "    %s(r, %d, %s_labels, %d, &v);", t->get, col, t->enum_c, t->n_labels);
+        add_line(arr, "    %s%s(r, %d, %s_labels, %d, &v);", track, t->get, col, t->enum_c,
+                 t->n_labels);
         add_line(arr, "    %s = (%s)v;", lv, t->enum_c);
         add_line(arr, "}");
         break;
@@ -362,7 +363,7 @@ emit_decode_lines(const emit_type *t, int col, const char *lv, json_t *arr)
         add_line(arr, "{");
         add_line(arr, "    int *items = NULL;");
         add_line(arr, "    size_t len = 0;");
-        add_line(arr, "    pqg_get_array_enum(r, %d, %s_labels, %d, &items, &len);", col,
+        add_line(arr, "    %spqg_get_array_enum(r, %d, %s_labels, %d, &items, &len);", track, col,
                  t->enum_c, t->n_labels);
         add_line(arr, "    %s.items = (%s *)items;", lv, t->enum_c);
         add_line(arr, "    %s.len = len;", lv);
@@ -371,50 +372,76 @@ emit_decode_lines(const emit_type *t, int col, const char *lv, json_t *arr)
     case EMIT_JANSSON:
         add_line(arr, "{");
         add_line(arr, "    const char *text = NULL;");
-        add_line(arr, "    pqg_get_json(r, %d, &text);", col);
-        add_line(arr, "    %s = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;",
-                 lv);
+        add_line(arr, "    %spqg_get_json(r, %d, &text);", track, col);
+        add_line(arr, "    if (text != NULL)");
+        add_line(arr, "        %s = json_loads(text, JSON_DECODE_ANY, NULL);", lv);
         add_line(arr, "}");
         break;
     default:
-        add_line(arr, "%s(r, %d, &%s);", t->get, col, lv);
+        add_line(arr, "%s%s(r, %d, &%s);", track, t->get, col, lv);
         break;
     }
 }
 
 void
-emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, json_t *pre, json_t *bind,
-                json_t *post)
+emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, const emit_bind_mode *m,
+                json_t *temps, json_t *pre, json_t *bind, json_t *post)
 {
+    const char *args = m->args;
+    char ref_buf[256];
+    const char *ref = ref_buf;
+
+    snprintf(ref_buf, sizeof ref_buf, "%s%s", m->in_ctx ? "ctx->" : "", tmp);
     switch (t->kind) {
     case EMIT_ENUM:
         /* to_string returns NULL for 0 (a NULL nullable enum), which binds SQL NULL. */
-        add_line(bind, "pqg_arg_text(&args, %s_to_string(%s));", t->enum_c, rv);
+        add_line(bind, "pqg_arg_text(%s, %s_to_string(%s));", args, t->enum_c, rv);
         break;
     case EMIT_ENUM_ARRAY:
-        add_line(pre, "pqg_array_text %s = {NULL, 0};", tmp);
-        add_line(pre, "if (%s.items != NULL) {", rv);
+        if (m->in_ctx) {
+            /* The labels array lives in the adapter's context until the next row or item. */
+            add_line(temps, "pqg_array_text %s;", tmp);
+            add_line(pre, "if (%s.items != NULL) {", rv);
+        } else {
+            add_line(pre, "pqg_array_text %s = {NULL, 0};", tmp);
+            add_line(pre, "if (%s.items != NULL) {", rv);
+        }
         add_line(pre, "    size_t n_ = %s.len > 0 ? %s.len : 1;", rv, rv);
-        add_line(pre, "    %s.items = malloc(n_ * sizeof *%s.items);", tmp, tmp);
-        add_line(pre, "    if (%s.items == NULL)", tmp);
+        add_line(pre, "    %s.items = malloc(n_ * sizeof *%s.items);", ref, ref);
+        add_line(pre, "    if (%s.items == NULL)", ref);
         add_line(pre, "        rc = PQG_ENOMEM;");
-        add_line(pre, "    for (size_t i = 0; %s.items != NULL && i < %s.len; i++)", tmp, rv);
-        add_line(pre, "        %s.items[i] = %s_to_string(%s.items[i]);", tmp, t->enum_c, rv);
-        add_line(pre, "    %s.len = %s.len;", tmp, rv);
+        add_line(pre, "    for (size_t k_ = 0; %s.items != NULL && k_ < %s.len; k_++)", ref, rv);
+        add_line(pre, "        %s.items[k_] = %s_to_string(%s.items[k_]);", ref, t->enum_c, rv);
+        add_line(pre, "    %s.len = %s.len;", ref, rv);
         add_line(pre, "}");
-        add_line(bind, "pqg_arg_array_text(&args, %s);", tmp);
-        add_line(post, "free(%s.items);", tmp);
+        add_line(bind, "pqg_arg_array_text(%s, %s);", args, ref);
+        add_line(post, "free(%s.items);", ref);
+        if (m->in_ctx) {
+            add_line(post, "%s.items = NULL;", ref);
+            add_line(post, "%s.len = 0;", ref);
+        }
         break;
     case EMIT_JANSSON:
-        add_line(pre, "char *%s = %s != NULL ? json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY) "
-                      ": NULL;", tmp, rv, rv);
-        add_line(pre, "if (%s != NULL && %s == NULL)", rv, tmp);
-        add_line(pre, "    rc = PQG_ENOMEM;");
-        add_line(bind, "%s(&args, %s);", t->arg, tmp);
-        add_line(post, "free(%s);", tmp);
+        if (m->in_ctx) {
+            add_line(temps, "char *%s;", tmp);
+            add_line(pre, "if (%s != NULL) {", rv);
+            add_line(pre, "    %s = json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY);", ref, rv);
+            add_line(pre, "    if (%s == NULL)", ref);
+            add_line(pre, "        rc = PQG_ENOMEM;");
+            add_line(pre, "}");
+        } else {
+            add_line(pre, "char *%s = %s != NULL ? json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY) "
+                          ": NULL;", tmp, rv, rv);
+            add_line(pre, "if (%s != NULL && %s == NULL)", rv, ref);
+            add_line(pre, "    rc = PQG_ENOMEM;");
+        }
+        add_line(bind, "%s(%s, %s);", t->arg, args, ref);
+        add_line(post, "free(%s);", ref);
+        if (m->in_ctx)
+            add_line(post, "%s = NULL;", ref);
         break;
     default:
-        add_line(bind, "%s(&args, %s);", t->arg, rv);
+        add_line(bind, "%s(%s, %s);", t->arg, args, rv);
         break;
     }
 }

@@ -184,7 +184,8 @@ static void
 test_unknown_keys(void **state)
 {
     (void)state;
-    const char *h = expect_one_error("{" OK_BASE ", \"qeuries\": []}", "key \"qeuries\" is unknown");
+    const char *h =
+        expect_one_error("{" OK_BASE ", \"qeuries\": []}", "key \"qeuries\" is unknown");
     assert_string_equal(h, "did you mean \"queries\"?");
     h = expect_one_error("{" OK_BASE ", \"zzzzzzzz\": 1}", "key \"zzzzzzzz\" is unknown");
     assert_non_null(strstr(h, "\"overrides\""));
@@ -209,7 +210,8 @@ test_types(void **state)
     expect_one_error("{" OK_BASE ", \"out\": \"\"}", "\"out\" must be a non-empty string");
     expect_one_error("{" OK_BASE ", \"templates\": 1}", "\"templates\" must be a non-empty string");
     expect_one_error("{" OK_BASE ", \"emit\": []}", "\"emit\" must be an object");
-    expect_one_error("{" OK_BASE ", \"emit\": {\"json\": 1}}", "\"emit.json\" must be true or false");
+    expect_one_error("{" OK_BASE ", \"emit\": {\"json\": 1}}",
+                     "\"emit.json\" must be true or false");
     expect_one_error("{" OK_BASE ", \"vet\": true}", "\"vet\" must be an object");
     expect_one_error("{\"version\": 1, \"schema\": 5, \"queries\": \"queries\"}",
                      "\"schema\" must be a string or an array of strings");

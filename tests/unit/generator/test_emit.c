@@ -189,14 +189,25 @@ test_render_golden_model(void **state)
     assert_contains(h, "int db_purge_deleted(pqg_db *db, pqg_interval retention, "
                        "pqg_exec_result *out);");
     assert_contains(h, "int db_merge_metadata(pqg_db *db, json_t *patch, pqg_uuid id,");
-    assert_contains(h, "int db_insert_category(pqg_db *db, const char *name, db_message_role "
-                       "parent_role);");
+    /* :copyfrom and :batchexec: a struct per row or item, always. */
+    assert_contains(h, "PQG_MUST_CHECK int db_insert_category(pqg_db *db, const "
+                       "db_insert_category_params *rows,\n");
+    assert_contains(h, "PQG_MUST_CHECK int db_insert_category_from(\n    pqg_db *db, int "
+                       "(*next)(db_insert_category_params *row, void *userdata),");
+    assert_contains(h, "typedef int (*db_touch_message_fn)(size_t i, int rc, int64_t "
+                       "rows_affected, void *userdata);");
+    assert_contains(h, "PQG_MUST_CHECK int db_touch_message(pqg_db *db, const "
+                       "db_touch_message_params *items,\n");
+    /* _rows only for what a :many returns. */
+    assert_null(strstr(h, "db_get_conversation_with_count_rows"));
+    assert_null(strstr(m, "db_conversation_rows"));
+    assert_contains(h, "typedef struct db_count_categories_by_role_rows {");
     /* Doc comment: name, place, the user's doc, ownership. */
     assert_contains(h, "/* GetConversation :one (query.sql:1)\n * A live (not soft-deleted) "
                        "conversation.\n");
     assert_contains(h, " * *out owns its strings: release with db_conversation_free(); on error "
                        "*out is empty. */");
-    assert_contains(h, "libpqg has no pipeline API");
+    assert_contains(h, "Atomic outside a transaction (one implicit transaction)");
     /* Params struct (4 params) with comments; a custom row struct; sqlc.embed nesting. */
     assert_contains(h, "typedef struct db_list_messages_params {\n    pqg_uuid conversation_id; "
                        "/* $1 */\n    db_message_role_array roles; /* $2 */\n"
@@ -226,7 +237,17 @@ test_render_golden_model(void **state)
     assert_contains(c, "pqg_get_enum(r, 1, db_message_role_labels, 4, &v);");
     assert_contains(c, "pqg_get_null_enum(r, 0, db_message_role_labels, 4, &v);");
     assert_contains(c, "pqg_get_uuid(r, 0, &dst->conversation.id);");
-    assert_contains(c, "dst->metadata = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL)");
+    assert_contains(c, "        dst->metadata = json_loads(text, JSON_DECODE_ANY, NULL);");
+    /* A failing getter releases the JSON already parsed (the call zeroes the row). */
+    assert_contains(c, "    bad |= pqg_get_text(r, 1, &dst->user_id);\n");
+    assert_contains(c, "    if (bad != 0) {\n");
+    assert_contains(c, "        json_decref(dst->metadata);\n        dst->metadata = NULL;\n");
+    /* The COPY made from the INSERT, and the adapters. */
+    assert_contains(c, "\"COPY categories (name, parent_role) FROM STDIN (FORMAT binary)\"");
+    assert_contains(c, "static const uint32_t db_insert_category_param_types[2] = {25, 0};");
+    assert_contains(c, "rc = pqg_copy_from(db, &db_insert_category_stmt, PQG_COPY_UNBOUNDED,");
+    assert_contains(c, "rc = pqg_batch_run(db, &db_touch_message_stmt, n_items, "
+                       "db_touch_message_bind_item, NULL, 0,\n");
     assert_contains(c, "    pqg_arg_text(&args, db_message_role_to_string(p->role));\n");
     assert_contains(c, "    pqg_arg_jsonb(&args, patch_json);\n");
     assert_contains(c, "    free(patch_json);\n");
@@ -580,6 +601,223 @@ test_long_comment_and_prototype_wrap(void **state)
     free(c);
 }
 
+/* ---- bulk commands ------------------------------------------------------------------------- */
+
+/* table_model plus queries (a JSON array of model queries). */
+static json_t *
+model_with_queries(const char *columns_json, const char *queries_json)
+{
+    json_error_t e;
+    json_t *m = table_model(columns_json), *q = json_loads(queries_json, 0, &e);
+    if (!q)
+        fail_msg("bad test JSON: %s", e.text);
+    json_object_set_new(m, "queries", q);
+    return m;
+}
+
+#define THINGS_COLUMNS                                                                         \
+    "[{\"name\": \"id\", \"type\": \"int8\", \"array_dims\": 0, \"not_null\": true, "           \
+    "\"has_default\": false, \"oid\": 20}, {\"name\": \"mood\", \"type\": \"mood\", "            \
+    "\"array_dims\": 0, \"not_null\": true, \"has_default\": false, \"oid\": 0}, "               \
+    "{\"name\": \"moods\", \"type\": \"mood\", \"array_dims\": 1, \"not_null\": false, "          \
+    "\"has_default\": false, \"oid\": 0}]"
+
+/* A model query: name, command, SQL and parameters (JSON). */
+static char *
+query_json(const char *name, const char *cmd, const char *sql, const char *params,
+           const char *columns)
+{
+    json_t *q = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "name", name, "cmd", cmd, "file",
+                          "q.sql", "line", 1, "sql", sql, "statement", "insert");
+    json_error_t e;
+    json_t *p = json_loads(params, 0, &e), *c = json_loads(columns ? columns : "[]", 0, &e);
+    char *out;
+    assert_non_null(p);
+    assert_non_null(c);
+    json_object_set_new(q, "params", p);
+    json_object_set_new(q, "columns", c);
+    json_object_set_new(q, "table", json_null());
+    out = json_dumps(q, JSON_COMPACT);
+    json_decref(q);
+    return out;
+}
+
+#define P_ID "{\"index\": 1, \"name\": \"id\", \"type\": \"int8\", \"array_dims\": 0, " \
+             "\"nullable\": false, \"oid\": 20}"
+#define P_MOOD "{\"index\": 2, \"name\": \"mood\", \"type\": \"mood\", \"array_dims\": 0, " \
+               "\"nullable\": false, \"oid\": 0}"
+
+static json_t *
+derive(const char *queries_json, diag_list *d)
+{
+    char dir[256];
+    config cfg = {0};
+    json_t *model = model_with_queries(THINGS_COLUMNS, queries_json), *out;
+
+    make_case(dir, sizeof dir, "{\"version\": 1, \"schema\": [\"schema.sql\"], "
+                               "\"queries\": [\"query.sql\"]}", NULL);
+    load_config(dir, &cfg);
+    out = emit_derived_model(model, &cfg, d);
+    json_decref(model);
+    config_free(&cfg);
+    return out;
+}
+
+static void
+test_copyfrom_statement(void **state)
+{
+    char *q = query_json("LoadThings", ":copyfrom",
+                         "INSERT INTO public.things AS t (id, \"mood\")\n  VALUES ($1, $2);",
+                         "[" P_ID ", " P_MOOD "]", NULL);
+    char *all = NULL;
+    diag_list d = {0};
+    json_t *m, *dq;
+    (void)state;
+
+    if (asprintf(&all, "[%s]", q) < 0)
+        fail();
+    m = derive(all, &d);
+    assert_non_null(m);
+    dq = json_array_get(json_object_get(m, "queries"), 0);
+    /* The COPY names the table and columns as written; enums are declared 0. */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(dq, "sql_lines"), 0), "text")),
+                        "COPY public.things (id, \\\"mood\\\") FROM STDIN (FORMAT binary)");
+    assert_contains(emit_str_of(dq, "param_types"), "= {20, 0};");
+    assert_true(json_is_true(json_object_get(dq, "has_params_struct")));
+    assert_string_equal(emit_str_of(dq, "proto"),
+                        "PQG_MUST_CHECK int db_load_things(pqg_db *db, const "
+                        "db_load_things_params *rows, size_t n_rows,\n"
+                        "                                  int64_t *copied);");
+    assert_contains(emit_str_of(dq, "from_proto"), "int (*next)(db_load_things_params *row, "
+                                                   "void *userdata)");
+    json_decref(m);
+    free(all), free(q);
+    diag_list_free(&d);
+}
+
+static void
+test_copyfrom_refusals(void **state)
+{
+    static const struct {
+        const char *sql, *params, *error;
+    } cases[] = {
+        {"INSERT INTO things (id) VALUES ($1) ON CONFLICT DO NOTHING", "[" P_ID "]",
+         "a :copyfrom query must be a plain INSERT"},
+        {"INSERT INTO things (id) VALUES ($1 + 1)", "[" P_ID "]",
+         "a :copyfrom query must be a plain INSERT"},
+        {"INSERT INTO things (id, mood) VALUES ($2, $1)", "[" P_ID ", " P_MOOD "]",
+         "a :copyfrom query must be a plain INSERT"},
+        {"INSERT INTO things (id) SELECT $1", "[" P_ID "]",
+         "a :copyfrom query must be a plain INSERT"},
+        {"INSERT INTO things (moods) VALUES ($1)",
+         "[{\"index\": 1, \"name\": \"moods\", \"type\": \"mood\", \"array_dims\": 1, "
+         "\"nullable\": false, \"oid\": 0}]",
+         "binary COPY cannot take a enum array value"},
+    };
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *q = query_json("LoadBad", ":copyfrom", cases[i].sql, cases[i].params, NULL), *all;
+        diag_list d = {0};
+        json_t *m;
+        if (asprintf(&all, "[%s]", q) < 0)
+            fail();
+        m = derive(all, &d);
+        assert_null(m);
+        if (!diag_has(&d, cases[i].error))
+            fail_msg("case %zu (%s): no \"%s\"", i, cases[i].sql, cases[i].error);
+        diag_list_free(&d);
+        free(q), free(all);
+    }
+}
+
+static void
+test_batch_shapes(void **state)
+{
+    char *q1 = query_json("TouchAll", ":batchexec", "UPDATE things SET id = id", "[]", NULL);
+    char *q2 = query_json("GetMood", ":batchone", "SELECT mood FROM things WHERE id = $1",
+                          "[" P_ID "]",
+                          "[{\"name\": \"mood\", \"type\": \"mood\", \"array_dims\": 0, "
+                          "\"nullable\": false, \"oid\": 0, \"table\": \"things\", "
+                          "\"embed\": null}]");
+    char *q3 = query_json("ListIds", ":batchmany", "SELECT id FROM things WHERE mood = $1",
+                          "[{\"index\": 1, \"name\": \"mood\", \"type\": \"mood\", "
+                          "\"array_dims\": 0, \"nullable\": false, \"oid\": 0}]",
+                          "[{\"name\": \"id\", \"type\": \"int8\", \"array_dims\": 0, "
+                          "\"nullable\": false, \"oid\": 20, \"table\": \"things\", "
+                          "\"embed\": null}]");
+    char *all;
+    diag_list d = {0};
+    json_t *m, *qs;
+    (void)state;
+
+    if (asprintf(&all, "[%s, %s, %s]", q1, q2, q3) < 0)
+        fail();
+    m = derive(all, &d);
+    if (!m) {
+        diag_print(&d, stderr);
+        fail();
+    }
+    qs = json_object_get(m, "queries");
+    /* No parameters: no items array and no bind adapter. */
+    assert_string_equal(emit_str_of(json_array_get(qs, 0), "proto"),
+                        "PQG_MUST_CHECK int db_touch_all(pqg_db *db, size_t n_items, "
+                        "db_touch_all_fn fn, void *userdata);");
+    assert_string_equal(emit_str_of(json_array_get(qs, 0), "bind_fn"), "NULL");
+    assert_string_equal(emit_str_of(json_array_get(qs, 0), "fn_typedef"),
+                        "typedef int (*db_touch_all_fn)(size_t i, int rc, int64_t rows_affected, "
+                        "void *userdata);");
+    /* One parameter is still a struct per item. */
+    assert_contains(emit_str_of(json_array_get(qs, 1), "proto"), "const db_get_mood_params *items,");
+    assert_contains(emit_str_of(json_array_get(qs, 1), "proto"), "db_get_mood_fn fn,");
+    assert_contains(emit_str_of(json_array_get(qs, 1), "fn_typedef"),
+                    "const db_get_mood_row *row, void *userdata);");
+    assert_contains(emit_str_of(json_array_get(qs, 1), "call"), "pqg_batch_run_one(");
+    assert_contains(emit_str_of(json_array_get(qs, 2), "fn_typedef"),
+                    "const db_list_ids_row *rows, size_t n_rows,");
+    assert_contains(emit_str_of(json_array_get(qs, 2), "call"), "pqg_batch_run(");
+    /* Borrowed batch rows have neither _rows nor _free. */
+    {
+        json_t *row = json_object_get(json_array_get(qs, 2), "row");
+        assert_false(json_is_true(json_object_get(row, "has_rows")));
+        assert_false(json_is_true(json_object_get(row, "has_free")));
+    }
+    json_decref(m);
+    free(q1), free(q2), free(q3), free(all);
+    diag_list_free(&d);
+}
+
+/* A field whose comment does not fit beside it gets the comment on the line above; prototypes
+ * that cannot align break after '(' with a 4-column indent. */
+static void
+test_member_lines_and_wrap(void **state)
+{
+    json_t *o = json_object();
+    const char *args[] = {"pqg_db *db",
+                          "int (*next)(db_some_very_long_query_name_params *row, void *userdata)",
+                          "void *userdata"};
+    char *p;
+    (void)state;
+
+    emit_member_lines(o, "pqg_null_timestamp a_really_long_field_name_that_goes_on_and_on_x",
+                      "/* $12, nullable: and a comment long enough to overflow the line */");
+    assert_int_equal(json_array_size(json_object_get(o, "member_lines")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "member_lines"), 0)),
+                        "/* $12, nullable: and a comment long enough to overflow the line */");
+    emit_member_lines(o, "int32_t x", "/* $1 */");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "member_lines"), 0)),
+                        "int32_t x; /* $1 */");
+    json_decref(o);
+
+    p = emit_proto("PQG_MUST_CHECK int", "db_some_very_long_query_name_from", args, 3, false, ";");
+    assert_string_equal(p, "PQG_MUST_CHECK int db_some_very_long_query_name_from(\n"
+                           "    pqg_db *db, int (*next)(db_some_very_long_query_name_params "
+                           "*row, void *userdata),\n    void *userdata);");
+    free(p);
+}
+
 /* ---- migrations ------------------------------------------------------------------------------- */
 
 static void
@@ -862,6 +1100,10 @@ main(void)
         cmocka_unit_test(test_name_clash),
         cmocka_unit_test(test_string_literals),
         cmocka_unit_test(test_long_comment_and_prototype_wrap),
+        cmocka_unit_test(test_copyfrom_statement),
+        cmocka_unit_test(test_copyfrom_refusals),
+        cmocka_unit_test(test_batch_shapes),
+        cmocka_unit_test(test_member_lines_and_wrap),
         cmocka_unit_test(test_migrations),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_write_only_changed),

@@ -178,7 +178,8 @@ test_unterminated_runs_to_end(void **state)
     assert_int_equal(s.n_stmts, 2);
     assert_string_equal(s.stmts[1].sql, "SELECT (2");
     source_set_free(&s);
-    load(&s, "u.sql", "-- name: A :one\nSELECT 1;\n-- name: B :one\nSELECT f((1);", SRC_QUERIES, &d);
+    load(&s, "u.sql", "-- name: A :one\nSELECT 1;\n-- name: B :one\nSELECT f((1);", SRC_QUERIES,
+         &d);
     assert_int_equal(s.n_stmts, 2);
     assert_string_equal(s.stmts[1].name, "B");
     assert_string_equal(s.stmts[1].sql, "SELECT f((1);"); /* the ; is inside the parens */

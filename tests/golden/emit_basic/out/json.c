@@ -195,24 +195,6 @@ db_conversation_to_json(const db_conversation *v)
 }
 
 json_t *
-db_conversation_rows_to_json(const db_conversation_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_conversation_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_message_to_json(const db_message *v)
 {
     json_t *o;
@@ -238,24 +220,6 @@ db_message_to_json(const db_message *v)
 }
 
 json_t *
-db_message_rows_to_json(const db_message_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_message_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_category_to_json(const db_category *v)
 {
     json_t *o;
@@ -272,24 +236,6 @@ db_category_to_json(const db_category *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_category_rows_to_json(const db_category_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_category_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -350,24 +296,6 @@ db_get_conversation_with_count_row_to_json(const db_get_conversation_with_count_
 }
 
 json_t *
-db_get_conversation_with_count_rows_to_json(const db_get_conversation_with_count_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_conversation_with_count_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_merge_metadata_row_to_json(const db_merge_metadata_row *v)
 {
     json_t *o;
@@ -381,24 +309,6 @@ db_merge_metadata_row_to_json(const db_merge_metadata_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_merge_metadata_rows_to_json(const db_merge_metadata_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_merge_metadata_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *

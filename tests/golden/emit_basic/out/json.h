@@ -11,17 +11,12 @@
  * their label, NULL as null. Each returns NULL when v is NULL or on out of memory.
  * Caller owns the result; release with json_decref(). */
 json_t *db_conversation_to_json(const db_conversation *v);
-json_t *db_conversation_rows_to_json(const db_conversation_rows *r);
 json_t *db_message_to_json(const db_message *v);
-json_t *db_message_rows_to_json(const db_message_rows *r);
 json_t *db_category_to_json(const db_category *v);
-json_t *db_category_rows_to_json(const db_category_rows *r);
 json_t *db_list_messages_row_to_json(const db_list_messages_row *v);
 json_t *db_list_messages_rows_to_json(const db_list_messages_rows *r);
 json_t *db_get_conversation_with_count_row_to_json(const db_get_conversation_with_count_row *v);
-json_t *db_get_conversation_with_count_rows_to_json(const db_get_conversation_with_count_rows *r);
 json_t *db_merge_metadata_row_to_json(const db_merge_metadata_row *v);
-json_t *db_merge_metadata_rows_to_json(const db_merge_metadata_rows *r);
 json_t *db_count_categories_by_role_row_to_json(const db_count_categories_by_role_row *v);
 json_t *db_count_categories_by_role_rows_to_json(const db_count_categories_by_role_rows *r);
 

@@ -42,20 +42,6 @@ db_conversation_free(db_conversation *v)
 }
 
 void
-db_conversation_rows_free(db_conversation_rows *r)
-{
-    if (r == NULL)
-        return;
-    for (size_t i = 0; i < r->len; i++) {
-        db_conversation *row = &r->rows[i];
-
-        json_decref(row->metadata);
-    }
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_message_free(db_message *v)
 {
     if (v == NULL)
@@ -65,28 +51,10 @@ db_message_free(db_message *v)
 }
 
 void
-db_message_rows_free(db_message_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_category_free(db_category *v)
 {
     if (v == NULL)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_category_rows_free(db_category_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }

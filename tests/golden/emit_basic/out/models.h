@@ -53,16 +53,6 @@ typedef struct db_conversation {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_conversation_free(db_conversation *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_conversation_rows {
-    db_conversation *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_conversation_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_conversation_rows_free(db_conversation_rows *r);
-
 /* A row of table messages. */
 typedef struct db_message {
     int64_t id;
@@ -81,16 +71,6 @@ typedef struct db_message {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_message_free(db_message *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_message_rows {
-    db_message *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_message_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_message_rows_free(db_message_rows *r);
-
 /* A row of table categories. */
 typedef struct db_category {
     int32_t id;
@@ -101,15 +81,5 @@ typedef struct db_category {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_category_free(db_category *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_category_rows {
-    db_category *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_category_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_category_rows_free(db_category_rows *r);
 
 #endif

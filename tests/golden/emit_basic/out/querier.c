@@ -13,6 +13,7 @@ const db_querier db_querier_default = {
     .merge_metadata = db_merge_metadata,
     .touch_message = db_touch_message,
     .insert_category = db_insert_category,
+    .insert_category_from = db_insert_category_from,
     .count_categories_by_role = db_count_categories_by_role,
     .count_categories_by_role_each = db_count_categories_by_role_each,
 };

@@ -29,13 +29,19 @@ typedef struct db_querier {
     /* MergeMetadata :one (query.sql:39) */
     int (*merge_metadata)(pqg_db *db, json_t *patch, pqg_uuid id, db_merge_metadata_row *out);
     /* TouchMessage :batchexec (query.sql:44) */
-    int (*touch_message)(pqg_db *db, int64_t id);
+    int (*touch_message)(pqg_db *db, const db_touch_message_params *items, size_t n_items,
+                         db_touch_message_fn fn, void *userdata);
     /* InsertCategory :copyfrom (query.sql:47) */
-    int (*insert_category)(pqg_db *db, const char *name, db_message_role parent_role);
+    int (*insert_category)(pqg_db *db, const db_insert_category_params *rows, size_t n_rows,
+                           int64_t *copied);
+    int (*insert_category_from)(pqg_db *db,
+                                int (*next)(db_insert_category_params *row, void *userdata),
+                                void *userdata, int64_t *copied);
     /* CountCategoriesByRole :many (query.sql:50) */
     int (*count_categories_by_role)(pqg_db *db, db_count_categories_by_role_rows *out);
-    int (*count_categories_by_role_each)(pqg_db *db,
-        int (*fn)(const db_count_categories_by_role_row *row, void *userdata), void *userdata);
+    int (*count_categories_by_role_each)(
+        pqg_db *db, int (*fn)(const db_count_categories_by_role_row *row, void *userdata),
+        void *userdata);
 } db_querier;
 
 /* Bound to the generated functions. */

@@ -24,17 +24,24 @@ static void
 db_get_conversation_decode(pqg_row *r, void *out)
 {
     db_conversation *dst = out;
+    int bad = 0;
 
-    pqg_get_uuid(r, 0, &dst->id);
-    pqg_get_text(r, 1, &dst->user_id);
-    pqg_get_text(r, 2, &dst->title);
+    bad |= pqg_get_uuid(r, 0, &dst->id);
+    bad |= pqg_get_text(r, 1, &dst->user_id);
+    bad |= pqg_get_text(r, 2, &dst->title);
     {
         const char *text = NULL;
-        pqg_get_json(r, 3, &text);
-        dst->metadata = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        bad |= pqg_get_json(r, 3, &text);
+        if (text != NULL)
+            dst->metadata = json_loads(text, JSON_DECODE_ANY, NULL);
     }
-    pqg_get_timestamp(r, 4, &dst->created_at);
-    pqg_get_null_timestamp(r, 5, &dst->deleted_at);
+    bad |= pqg_get_timestamp(r, 4, &dst->created_at);
+    bad |= pqg_get_null_timestamp(r, 5, &dst->deleted_at);
+    if (bad != 0) {
+        /* The call fails and drops *dst: release the JSON values parsed before the error. */
+        json_decref(dst->metadata);
+        dst->metadata = NULL;
+    }
 }
 
 int
@@ -131,8 +138,8 @@ db_list_messages(pqg_db *db, const db_list_messages_params *p, db_list_messages_
         roles_text.items = malloc(n_ * sizeof *roles_text.items);
         if (roles_text.items == NULL)
             rc = PQG_ENOMEM;
-        for (size_t i = 0; roles_text.items != NULL && i < p->roles.len; i++)
-            roles_text.items[i] = db_message_role_to_string(p->roles.items[i]);
+        for (size_t k_ = 0; roles_text.items != NULL && k_ < p->roles.len; k_++)
+            roles_text.items[k_] = db_message_role_to_string(p->roles.items[k_]);
         roles_text.len = p->roles.len;
     }
     pqg_args_init(&args, &db_list_messages_stmt);
@@ -186,8 +193,8 @@ db_list_messages_each(pqg_db *db, const db_list_messages_params *p,
         roles_text.items = malloc(n_ * sizeof *roles_text.items);
         if (roles_text.items == NULL)
             rc = PQG_ENOMEM;
-        for (size_t i = 0; roles_text.items != NULL && i < p->roles.len; i++)
-            roles_text.items[i] = db_message_role_to_string(p->roles.items[i]);
+        for (size_t k_ = 0; roles_text.items != NULL && k_ < p->roles.len; k_++)
+            roles_text.items[k_] = db_message_role_to_string(p->roles.items[k_]);
         roles_text.len = p->roles.len;
     }
     pqg_args_init(&args, &db_list_messages_stmt);
@@ -295,36 +302,29 @@ db_get_conversation_with_count_row_free(db_get_conversation_with_count_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_get_conversation_with_count_rows_free(db_get_conversation_with_count_rows *r)
-{
-    if (r == NULL)
-        return;
-    for (size_t i = 0; i < r->len; i++) {
-        db_get_conversation_with_count_row *row = &r->rows[i];
-
-        json_decref(row->conversation.metadata);
-    }
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_get_conversation_with_count_decode(pqg_row *r, void *out)
 {
     db_get_conversation_with_count_row *dst = out;
+    int bad = 0;
 
-    pqg_get_uuid(r, 0, &dst->conversation.id);
-    pqg_get_text(r, 1, &dst->conversation.user_id);
-    pqg_get_text(r, 2, &dst->conversation.title);
+    bad |= pqg_get_uuid(r, 0, &dst->conversation.id);
+    bad |= pqg_get_text(r, 1, &dst->conversation.user_id);
+    bad |= pqg_get_text(r, 2, &dst->conversation.title);
     {
         const char *text = NULL;
-        pqg_get_json(r, 3, &text);
-        dst->conversation.metadata = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        bad |= pqg_get_json(r, 3, &text);
+        if (text != NULL)
+            dst->conversation.metadata = json_loads(text, JSON_DECODE_ANY, NULL);
     }
-    pqg_get_timestamp(r, 4, &dst->conversation.created_at);
-    pqg_get_null_timestamp(r, 5, &dst->conversation.deleted_at);
-    pqg_get_int64(r, 6, &dst->message_count);
+    bad |= pqg_get_timestamp(r, 4, &dst->conversation.created_at);
+    bad |= pqg_get_null_timestamp(r, 5, &dst->conversation.deleted_at);
+    bad |= pqg_get_int64(r, 6, &dst->message_count);
+    if (bad != 0) {
+        /* The call fails and drops *dst: release the JSON values parsed before the error. */
+        json_decref(dst->conversation.metadata);
+        dst->conversation.metadata = NULL;
+    }
 }
 
 int
@@ -450,29 +450,22 @@ db_merge_metadata_row_free(db_merge_metadata_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_merge_metadata_rows_free(db_merge_metadata_rows *r)
-{
-    if (r == NULL)
-        return;
-    for (size_t i = 0; i < r->len; i++) {
-        db_merge_metadata_row *row = &r->rows[i];
-
-        json_decref(row->metadata);
-    }
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_merge_metadata_decode(pqg_row *r, void *out)
 {
     db_merge_metadata_row *dst = out;
+    int bad = 0;
 
     {
         const char *text = NULL;
-        pqg_get_json(r, 0, &text);
-        dst->metadata = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        bad |= pqg_get_json(r, 0, &text);
+        if (text != NULL)
+            dst->metadata = json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+    if (bad != 0) {
+        /* The call fails and drops *dst: release the JSON values parsed before the error. */
+        json_decref(dst->metadata);
+        dst->metadata = NULL;
     }
 }
 
@@ -515,15 +508,48 @@ static const pqg_stmt db_touch_message_stmt = {
     .column_types = NULL,
 };
 
-int
-db_touch_message(pqg_db *db, int64_t id)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_touch_message_batch {
+    const db_touch_message_params *items;
+    db_touch_message_fn fn;
+    void *userdata;
+} db_touch_message_batch;
 
-    pqg_args_init(&args, &db_touch_message_stmt);
-    pqg_arg_int64(&args, id);
-    rc = pqg_exec(db, &db_touch_message_stmt, &args, NULL);
+static void
+db_touch_message_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_touch_message_batch *ctx = userdata;
+    const db_touch_message_params *p = &ctx->items[i];
+
+    pqg_arg_int64(args, p->id);
+}
+
+static int
+db_touch_message_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+                        void *userdata)
+{
+    db_touch_message_batch *ctx = userdata;
+
+    (void)rows;
+    (void)n_rows;
+    return ctx->fn(i, rc, rows_affected, ctx->userdata);
+}
+
+int
+db_touch_message(pqg_db *db, const db_touch_message_params *items, size_t n_items,
+                 db_touch_message_fn fn, void *userdata)
+{
+    db_touch_message_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run(db, &db_touch_message_stmt, n_items, db_touch_message_bind_item, NULL, 0,
+                       fn != NULL ? db_touch_message_result : NULL, &ctx);
     return rc;
 }
 
@@ -531,26 +557,82 @@ db_touch_message(pqg_db *db, int64_t id)
 
 static const uint32_t db_insert_category_param_types[2] = {25, 0};
 
+/* InsertCategory as COPY: the OIDs are the columns' exact types, so that every value is bound in
+ * COPY's binary form (an enum's is its label: OID 0). */
 static const pqg_stmt db_insert_category_stmt = {
     .name = "InsertCategory",
     .sql =
-        "INSERT INTO categories (name, parent_role) VALUES ($1, $2)",
+        "COPY categories (name, parent_role) FROM STDIN (FORMAT binary)",
     .n_params = 2,
     .param_types = db_insert_category_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
-int
-db_insert_category(pqg_db *db, const char *name, db_message_role parent_role)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the rows (or their source) through pqg_copy_from. */
+typedef struct db_insert_category_copy {
+    const db_insert_category_params *rows;
+    int (*next)(db_insert_category_params *row, void *userdata);
+    void *userdata;
+    db_insert_category_params row; /* the row next filled */
+} db_insert_category_copy;
 
-    pqg_args_init(&args, &db_insert_category_stmt);
-    pqg_arg_text(&args, name);
-    pqg_arg_text(&args, db_message_role_to_string(parent_role));
-    rc = pqg_exec(db, &db_insert_category_stmt, &args, NULL);
+static int
+db_insert_category_bind_row(size_t i, pqg_args *args, void *userdata)
+{
+    db_insert_category_copy *ctx = userdata;
+    const db_insert_category_params *p;
+
+    if (ctx->next != NULL) {
+        int more;
+
+        memset(&ctx->row, 0, sizeof ctx->row);
+        more = ctx->next(&ctx->row, ctx->userdata);
+        if (more <= 0)
+            return more;
+        p = &ctx->row;
+    } else {
+        p = &ctx->rows[i];
+    }
+    pqg_arg_text(args, p->name);
+    pqg_arg_text(args, db_message_role_to_string(p->parent_role));
+    return 1;
+}
+
+int
+db_insert_category(pqg_db *db, const db_insert_category_params *rows, size_t n_rows,
+                   int64_t *copied)
+{
+    db_insert_category_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (rows == NULL && n_rows > 0)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rows = rows;
+    rc = pqg_copy_from(db, &db_insert_category_stmt, n_rows, db_insert_category_bind_row, &ctx,
+                       copied);
+    return rc;
+}
+
+int
+db_insert_category_from(pqg_db *db, int (*next)(db_insert_category_params *row, void *userdata),
+                        void *userdata, int64_t *copied)
+{
+    db_insert_category_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (next == NULL)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.next = next;
+    ctx.userdata = userdata;
+    rc = pqg_copy_from(db, &db_insert_category_stmt, PQG_COPY_UNBOUNDED,
+                       db_insert_category_bind_row, &ctx, copied);
     return rc;
 }
 
@@ -637,8 +719,9 @@ db_count_categories_by_role_each_row(const void *row, void *userdata)
 }
 
 int
-db_count_categories_by_role_each(pqg_db *db,
-    int (*fn)(const db_count_categories_by_role_row *row, void *userdata), void *userdata)
+db_count_categories_by_role_each(
+    pqg_db *db, int (*fn)(const db_count_categories_by_role_row *row, void *userdata),
+    void *userdata)
 {
     pqg_args args;
     db_count_categories_by_role_each_ctx ctx;

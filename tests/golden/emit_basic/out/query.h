@@ -92,16 +92,6 @@ typedef struct db_get_conversation_with_count_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_conversation_with_count_row_free(db_get_conversation_with_count_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_conversation_with_count_rows {
-    db_get_conversation_with_count_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_conversation_with_count_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_conversation_with_count_rows_free(db_get_conversation_with_count_rows *r);
-
 /* GetConversationWithCount :one (query.sql:23)
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
  * *out owns its strings: release with db_get_conversation_with_count_row_free(); on error *out
@@ -131,34 +121,54 @@ typedef struct db_merge_metadata_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_merge_metadata_row_free(db_merge_metadata_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_merge_metadata_rows {
-    db_merge_metadata_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_merge_metadata_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_merge_metadata_rows_free(db_merge_metadata_rows *r);
-
 /* MergeMetadata :one (query.sql:39)
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
  * *out owns its strings: release with db_merge_metadata_row_free(); on error *out is empty. */
 PQG_MUST_CHECK int db_merge_metadata(pqg_db *db, json_t *patch, pqg_uuid id,
                                      db_merge_metadata_row *out);
 
+/* One item of TouchMessage (query.sql:44). */
+typedef struct db_touch_message_params {
+    int64_t id; /* $1 */
+} db_touch_message_params;
+
+/* What db_touch_message reports for each item (see below). */
+typedef int (*db_touch_message_fn)(size_t i, int rc, int64_t rows_affected, void *userdata);
+
 /* TouchMessage :batchexec (query.sql:44)
- * :batchexec runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_touch_message(pqg_db *db, int64_t id);
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 or its PQG_E* code, and its rows
+ * affected. pqg_last_error() describes item i's failure during the call. fn returns 0 to go on;
+ * anything else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_touch_message(pqg_db *db, const db_touch_message_params *items,
+                                    size_t n_items, db_touch_message_fn fn, void *userdata);
+
+/* One row of InsertCategory (query.sql:47). */
+typedef struct db_insert_category_params {
+    const char *name; /* $1 */
+    db_message_role parent_role; /* $2, nullable */
+} db_insert_category_params;
 
 /* InsertCategory :copyfrom (query.sql:47)
- * :copyfrom inserts one row per call for now: libpqg has no COPY API yet, so the bulk form is
- * not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): parent_role.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_insert_category(pqg_db *db, const char *name, db_message_role parent_role);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): parent_role.
+ * Loads rows[0..n_rows) with one binary COPY (rows are borrowed for the call). Atomic: on any
+ * failure no row is kept, and a surrounding transaction is aborted. A failing row's index is in
+ * pqg_copy_last_error_row() and in pqg_last_error()'s message.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_insert_category(pqg_db *db, const db_insert_category_params *rows,
+                                      size_t n_rows, int64_t *copied);
+/* InsertCategory :copyfrom, streamed (query.sql:47)
+ * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
+ * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
+ * is borrowed until next is called again or this call returns. Atomic as above.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_insert_category_from(
+    pqg_db *db, int (*next)(db_insert_category_params *row, void *userdata), void *userdata,
+    int64_t *copied);
 
 /* A row of CountCategoriesByRole (query.sql:50). */
 typedef struct db_count_categories_by_role_row {
@@ -189,7 +199,8 @@ PQG_MUST_CHECK int db_count_categories_by_role(pqg_db *db, db_count_categories_b
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_count_categories_by_role_each(pqg_db *db,
-    int (*fn)(const db_count_categories_by_role_row *row, void *userdata), void *userdata);
+PQG_MUST_CHECK int db_count_categories_by_role_each(
+    pqg_db *db, int (*fn)(const db_count_categories_by_role_row *row, void *userdata),
+    void *userdata);
 
 #endif
