@@ -30,15 +30,6 @@ db_record_action_row_free(db_record_action_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_record_action_rows_free(db_record_action_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_record_action_decode(pqg_row *r, void *out)
 {
@@ -76,40 +67,94 @@ db_record_action(pqg_db *db, const db_record_action_params *p, db_record_action_
 static const uint32_t db_bulk_record_actions_param_types[11] = {2950, 1184, 23, 1043, 3802, 3802,
     16, 25, 701, 1184, 1184};
 
+/* BulkRecordActions as COPY: the OIDs are the columns' exact types, so that every value is bound
+ * in COPY's binary form (an enum's is its label: OID 0). */
 static const pqg_stmt db_bulk_record_actions_stmt = {
     .name = "BulkRecordActions",
     .sql =
-        "INSERT INTO action_history (workflow_id, workflow_started_at, step, action_type, parameters,\n"
-        "                            result, success, error_message, duration_ms, started_at,\n"
-        "                            finished_at)\n"
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "COPY action_history (workflow_id, workflow_started_at, step, action_type, parameters,\n"
+        "    result, success, error_message, duration_ms, started_at, finished_at)\n"
+        "FROM STDIN (FORMAT binary)",
     .n_params = 11,
     .param_types = db_bulk_record_actions_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
-int
-db_bulk_record_actions(pqg_db *db, const db_bulk_record_actions_params *p)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the rows (or their source) through pqg_copy_from. */
+typedef struct db_bulk_record_actions_copy {
+    const db_bulk_record_actions_params *rows;
+    int (*next)(db_bulk_record_actions_params *row, void *userdata);
+    void *userdata;
+    db_bulk_record_actions_params row; /* the row next filled */
+} db_bulk_record_actions_copy;
 
-    if (p == NULL)
+static int
+db_bulk_record_actions_bind_row(size_t i, pqg_args *args, void *userdata)
+{
+    db_bulk_record_actions_copy *ctx = userdata;
+    const db_bulk_record_actions_params *p;
+
+    if (ctx->next != NULL) {
+        int more;
+
+        memset(&ctx->row, 0, sizeof ctx->row);
+        more = ctx->next(&ctx->row, ctx->userdata);
+        if (more <= 0)
+            return more;
+        p = &ctx->row;
+    } else {
+        p = &ctx->rows[i];
+    }
+    pqg_arg_uuid(args, p->workflow_id);
+    pqg_arg_timestamp(args, p->workflow_started_at);
+    pqg_arg_int32(args, p->step);
+    pqg_arg_text(args, p->action_type);
+    pqg_arg_jsonb(args, p->parameters);
+    pqg_arg_jsonb(args, p->result);
+    pqg_arg_null_bool(args, p->success);
+    pqg_arg_text(args, p->error_message);
+    pqg_arg_null_double(args, p->duration_ms);
+    pqg_arg_timestamp(args, p->started_at);
+    pqg_arg_null_timestamp(args, p->finished_at);
+    return 1;
+}
+
+int
+db_bulk_record_actions(pqg_db *db, const db_bulk_record_actions_params *rows, size_t n_rows,
+                       int64_t *copied)
+{
+    db_bulk_record_actions_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (rows == NULL && n_rows > 0)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_bulk_record_actions_stmt);
-    pqg_arg_uuid(&args, p->workflow_id);
-    pqg_arg_timestamp(&args, p->workflow_started_at);
-    pqg_arg_int32(&args, p->step);
-    pqg_arg_text(&args, p->action_type);
-    pqg_arg_jsonb(&args, p->parameters);
-    pqg_arg_jsonb(&args, p->result);
-    pqg_arg_null_bool(&args, p->success);
-    pqg_arg_text(&args, p->error_message);
-    pqg_arg_null_double(&args, p->duration_ms);
-    pqg_arg_timestamp(&args, p->started_at);
-    pqg_arg_null_timestamp(&args, p->finished_at);
-    rc = pqg_exec(db, &db_bulk_record_actions_stmt, &args, NULL);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rows = rows;
+    rc = pqg_copy_from(db, &db_bulk_record_actions_stmt, n_rows, db_bulk_record_actions_bind_row,
+                       &ctx, copied);
+    return rc;
+}
+
+int
+db_bulk_record_actions_from(pqg_db *db,
+                            int (*next)(db_bulk_record_actions_params *row, void *userdata),
+                            void *userdata, int64_t *copied)
+{
+    db_bulk_record_actions_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (next == NULL)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.next = next;
+    ctx.userdata = userdata;
+    rc = pqg_copy_from(db, &db_bulk_record_actions_stmt, PQG_COPY_UNBOUNDED,
+                       db_bulk_record_actions_bind_row, &ctx, copied);
     return rc;
 }
 
@@ -464,7 +509,8 @@ db_find_actions_by_parameters_each_row(const void *row, void *userdata)
 }
 
 int
-db_find_actions_by_parameters_each(pqg_db *db, const db_find_actions_by_parameters_params *p,
+db_find_actions_by_parameters_each(
+    pqg_db *db, const db_find_actions_by_parameters_params *p,
     int (*fn)(const db_find_actions_by_parameters_row *row, void *userdata), void *userdata)
 {
     pqg_args args;

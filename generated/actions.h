@@ -27,16 +27,6 @@ typedef struct db_record_action_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_record_action_row_free(db_record_action_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_record_action_rows {
-    db_record_action_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_record_action_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_record_action_rows_free(db_record_action_rows *r);
-
 /* RecordAction :one (queries/actions.sql:1)
  * Records an action a workflow starts; complete it with CompleteAction.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -44,7 +34,7 @@ void db_record_action_rows_free(db_record_action_rows *r);
 PQG_MUST_CHECK int db_record_action(pqg_db *db, const db_record_action_params *p,
                                     db_record_action_row *out);
 
-/* Parameters of BulkRecordActions (queries/actions.sql:7). */
+/* One row of BulkRecordActions (queries/actions.sql:7). */
 typedef struct db_bulk_record_actions_params {
     pqg_uuid workflow_id; /* $1 */
     pqg_timestamp workflow_started_at; /* $2 */
@@ -61,12 +51,22 @@ typedef struct db_bulk_record_actions_params {
 
 /* BulkRecordActions :copyfrom (queries/actions.sql:7)
  * Loads finished actions in bulk with COPY (replayed or imported workflow runs).
- * :copyfrom inserts one row per call for now: libpqg has no COPY API yet, so the bulk form is
- * not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->result, p->success, p->error_message,
- * p->duration_ms, p->finished_at.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_bulk_record_actions(pqg_db *db, const db_bulk_record_actions_params *p);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): result, success, error_message,
+ * duration_ms, finished_at.
+ * Loads rows[0..n_rows) with one binary COPY (rows are borrowed for the call). Atomic: on any
+ * failure no row is kept, and a surrounding transaction is aborted. A failing row's index is in
+ * pqg_copy_last_error_row() and in pqg_last_error()'s message.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_bulk_record_actions(pqg_db *db, const db_bulk_record_actions_params *rows,
+                                          size_t n_rows, int64_t *copied);
+/* BulkRecordActions :copyfrom, streamed (queries/actions.sql:7)
+ * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
+ * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
+ * is borrowed until next is called again or this call returns. Atomic as above.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_bulk_record_actions_from(
+    pqg_db *db, int (*next)(db_bulk_record_actions_params *row, void *userdata), void *userdata,
+    int64_t *copied);
 
 /* Parameters of CompleteAction (queries/actions.sql:14). */
 typedef struct db_complete_action_params {
@@ -94,9 +94,9 @@ PQG_MUST_CHECK int db_list_actions_for_workflow(pqg_db *db, pqg_uuid workflow_id
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_actions_for_workflow_each(pqg_db *db, pqg_uuid workflow_id,
-    pqg_timestamp workflow_started_at, int (*fn)(const db_action_history *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_list_actions_for_workflow_each(
+    pqg_db *db, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
+    int (*fn)(const db_action_history *row, void *userdata), void *userdata);
 
 /* A row of GetWorkflowTimeline (queries/actions.sql:29). */
 typedef struct db_get_workflow_timeline_row {
@@ -139,8 +139,8 @@ PQG_MUST_CHECK int db_get_workflow_timeline(pqg_db *db, pqg_uuid workflow_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_get_workflow_timeline_each(pqg_db *db, pqg_uuid workflow_id,
-    pqg_timestamp workflow_started_at,
+PQG_MUST_CHECK int db_get_workflow_timeline_each(
+    pqg_db *db, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
     int (*fn)(const db_get_workflow_timeline_row *row, void *userdata), void *userdata);
 
 /* Parameters of FindActionsByParameters (queries/actions.sql:44). */
@@ -192,8 +192,8 @@ PQG_MUST_CHECK int db_find_actions_by_parameters(pqg_db *db,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_find_actions_by_parameters_each(pqg_db *db,
-    const db_find_actions_by_parameters_params *p,
+PQG_MUST_CHECK int db_find_actions_by_parameters_each(
+    pqg_db *db, const db_find_actions_by_parameters_params *p,
     int (*fn)(const db_find_actions_by_parameters_row *row, void *userdata), void *userdata);
 
 /* ListFailedActions :many (queries/actions.sql:55)
@@ -210,8 +210,8 @@ PQG_MUST_CHECK int db_list_failed_actions(pqg_db *db, pqg_timestamp since, const
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_failed_actions_each(pqg_db *db, pqg_timestamp since,
-    const char *action_type, int64_t page_size,
+PQG_MUST_CHECK int db_list_failed_actions_each(
+    pqg_db *db, pqg_timestamp since, const char *action_type, int64_t page_size,
     int (*fn)(const db_failed_action *row, void *userdata), void *userdata);
 
 /* A row of GetActionParameter (queries/actions.sql:64). */
@@ -248,8 +248,8 @@ PQG_MUST_CHECK int db_get_action_parameter(pqg_db *db, const char *param_name, p
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_get_action_parameter_each(pqg_db *db, const char *param_name,
-    pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
+PQG_MUST_CHECK int db_get_action_parameter_each(
+    pqg_db *db, const char *param_name, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
     int (*fn)(const db_get_action_parameter_row *row, void *userdata), void *userdata);
 
 #endif

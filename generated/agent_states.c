@@ -131,15 +131,6 @@ db_merge_agent_state_row_free(db_merge_agent_state_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_merge_agent_state_rows_free(db_merge_agent_state_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_merge_agent_state_decode(pqg_row *r, void *out)
 {
@@ -254,7 +245,8 @@ db_list_agent_states_for_session_each_row(const void *row, void *userdata)
 }
 
 int
-db_list_agent_states_for_session_each(pqg_db *db, const char *session_id,
+db_list_agent_states_for_session_each(
+    pqg_db *db, const char *session_id,
     int (*fn)(const db_list_agent_states_for_session_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -415,15 +407,6 @@ db_count_agent_states_row_free(db_count_agent_states_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_count_agent_states_rows_free(db_count_agent_states_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

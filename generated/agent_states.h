@@ -31,16 +31,6 @@ typedef struct db_merge_agent_state_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_merge_agent_state_row_free(db_merge_agent_state_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_merge_agent_state_rows {
-    db_merge_agent_state_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_merge_agent_state_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_merge_agent_state_rows_free(db_merge_agent_state_rows *r);
-
 /* MergeAgentState :one (queries/agent_states.sql:14)
  * Merges top-level keys into an existing state and returns the merged state.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -82,7 +72,8 @@ PQG_MUST_CHECK int db_list_agent_states_for_session(pqg_db *db, const char *sess
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_agent_states_for_session_each(pqg_db *db, const char *session_id,
+PQG_MUST_CHECK int db_list_agent_states_for_session_each(
+    pqg_db *db, const char *session_id,
     int (*fn)(const db_list_agent_states_for_session_row *row, void *userdata), void *userdata);
 
 /* Parameters of ListAgentStates (queries/agent_states.sql:28). */
@@ -132,7 +123,8 @@ PQG_MUST_CHECK int db_list_agent_states(pqg_db *db, const db_list_agent_states_p
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_agent_states_each(pqg_db *db, const db_list_agent_states_params *p,
+PQG_MUST_CHECK int db_list_agent_states_each(
+    pqg_db *db, const db_list_agent_states_params *p,
     int (*fn)(const db_list_agent_states_row *row, void *userdata), void *userdata);
 
 /* A row of CountAgentStates (queries/agent_states.sql:38). */
@@ -144,16 +136,6 @@ typedef struct db_count_agent_states_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_count_agent_states_row_free(db_count_agent_states_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_count_agent_states_rows {
-    db_count_agent_states_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_count_agent_states_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_count_agent_states_rows_free(db_count_agent_states_rows *r);
 
 /* CountAgentStates :one (queries/agent_states.sql:38)
  * How many sessions an agent has state in, and how many of them were active recently.

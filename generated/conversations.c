@@ -141,15 +141,6 @@ db_get_conversation_with_message_count_row_free(db_get_conversation_with_message
     memset(v, 0, sizeof *v);
 }
 
-void
-db_get_conversation_with_message_count_rows_free(db_get_conversation_with_message_count_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_get_conversation_with_message_count_decode(pqg_row *r, void *out)
 {
@@ -422,8 +413,8 @@ db_list_conversations_with_last_message_each_row(const void *row, void *userdata
 }
 
 int
-db_list_conversations_with_last_message_each(pqg_db *db, const char *user_id,
-    pqg_null_timestamp updated_before, int64_t page_size,
+db_list_conversations_with_last_message_each(
+    pqg_db *db, const char *user_id, pqg_null_timestamp updated_before, int64_t page_size,
     int (*fn)(const db_list_conversations_with_last_message_row *row, void *userdata),
     void *userdata)
 {
@@ -470,15 +461,6 @@ db_count_conversations_row_free(db_count_conversations_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_count_conversations_rows_free(db_count_conversations_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void
@@ -593,7 +575,8 @@ db_get_conversations_by_ids_each_row(const void *row, void *userdata)
 }
 
 int
-db_get_conversations_by_ids_each(pqg_db *db, pqg_array_uuid ids,
+db_get_conversations_by_ids_each(
+    pqg_db *db, pqg_array_uuid ids,
     int (*fn)(const db_get_conversations_by_ids_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -702,9 +685,9 @@ db_find_conversations_by_metadata_each_row(const void *row, void *userdata)
 }
 
 int
-db_find_conversations_by_metadata_each(pqg_db *db, const char *user_id, const char *filter,
-    int64_t page_size, int (*fn)(const db_find_conversations_by_metadata_row *row, void *userdata),
-    void *userdata)
+db_find_conversations_by_metadata_each(
+    pqg_db *db, const char *user_id, const char *filter, int64_t page_size,
+    int (*fn)(const db_find_conversations_by_metadata_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
     db_find_conversations_by_metadata_each_ctx ctx;
@@ -781,15 +764,6 @@ db_merge_conversation_metadata_row_free(db_merge_conversation_metadata_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_merge_conversation_metadata_rows_free(db_merge_conversation_metadata_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_merge_conversation_metadata_decode(pqg_row *r, void *out)
 {
@@ -833,17 +807,51 @@ static const pqg_stmt db_set_conversation_pinned_stmt = {
     .column_types = NULL,
 };
 
-int
-db_set_conversation_pinned(pqg_db *db, bool pinned, pqg_uuid id, const char *user_id)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_set_conversation_pinned_batch {
+    const db_set_conversation_pinned_params *items;
+    db_set_conversation_pinned_fn fn;
+    void *userdata;
+} db_set_conversation_pinned_batch;
 
-    pqg_args_init(&args, &db_set_conversation_pinned_stmt);
-    pqg_arg_bool(&args, pinned);
-    pqg_arg_uuid(&args, id);
-    pqg_arg_text(&args, user_id);
-    rc = pqg_exec(db, &db_set_conversation_pinned_stmt, &args, NULL);
+static void
+db_set_conversation_pinned_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_set_conversation_pinned_batch *ctx = userdata;
+    const db_set_conversation_pinned_params *p = &ctx->items[i];
+
+    pqg_arg_bool(args, p->pinned);
+    pqg_arg_uuid(args, p->id);
+    pqg_arg_text(args, p->user_id);
+}
+
+static int
+db_set_conversation_pinned_result(size_t i, int rc, const void *rows, size_t n_rows,
+                                  int64_t rows_affected, void *userdata)
+{
+    db_set_conversation_pinned_batch *ctx = userdata;
+
+    (void)rows;
+    (void)n_rows;
+    return ctx->fn(i, rc, rows_affected, ctx->userdata);
+}
+
+int
+db_set_conversation_pinned(pqg_db *db, const db_set_conversation_pinned_params *items,
+                           size_t n_items, db_set_conversation_pinned_fn fn, void *userdata)
+{
+    db_set_conversation_pinned_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run(db, &db_set_conversation_pinned_stmt, n_items,
+                       db_set_conversation_pinned_bind_item, NULL, 0,
+                       fn != NULL ? db_set_conversation_pinned_result : NULL, &ctx);
     return rc;
 }
 

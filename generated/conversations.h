@@ -42,24 +42,13 @@ typedef struct db_get_conversation_with_message_count_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_conversation_with_message_count_row_free(db_get_conversation_with_message_count_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_conversation_with_message_count_rows {
-    db_get_conversation_with_message_count_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_conversation_with_message_count_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_conversation_with_message_count_rows_free(
-    db_get_conversation_with_message_count_rows *r);
-
 /* GetConversationWithMessageCount :one (queries/conversations.sql:13)
  * A conversation with its message count and total tokens, for the conversation header.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
  * *out owns its strings: release with db_get_conversation_with_message_count_row_free(); on
  * error *out is empty. */
-PQG_MUST_CHECK int db_get_conversation_with_message_count(pqg_db *db, pqg_uuid id,
-    db_get_conversation_with_message_count_row *out);
+PQG_MUST_CHECK int db_get_conversation_with_message_count(
+    pqg_db *db, pqg_uuid id, db_get_conversation_with_message_count_row *out);
 
 /* Parameters of ListConversations (queries/conversations.sql:23). */
 typedef struct db_list_conversations_params {
@@ -112,7 +101,8 @@ PQG_MUST_CHECK int db_list_conversations(pqg_db *db, const db_list_conversations
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_conversations_each(pqg_db *db, const db_list_conversations_params *p,
+PQG_MUST_CHECK int db_list_conversations_each(
+    pqg_db *db, const db_list_conversations_params *p,
     int (*fn)(const db_list_conversations_row *row, void *userdata), void *userdata);
 
 /* A row of ListConversationsWithLastMessage (queries/conversations.sql:35). */
@@ -150,8 +140,8 @@ void db_list_conversations_with_last_message_rows_free(
  * Returns 0 and fills *out (len 0 when no row matches), or a PQG_E* code.
  * *out owns its rows and their strings: release with
  * db_list_conversations_with_last_message_rows_free(); on error *out is empty. */
-PQG_MUST_CHECK int db_list_conversations_with_last_message(pqg_db *db, const char *user_id,
-    pqg_null_timestamp updated_before, int64_t page_size,
+PQG_MUST_CHECK int db_list_conversations_with_last_message(
+    pqg_db *db, const char *user_id, pqg_null_timestamp updated_before, int64_t page_size,
     db_list_conversations_with_last_message_rows *out);
 /* ListConversationsWithLastMessage :many (queries/conversations.sql:35)
  * The sidebar: a user's live conversations by recent activity, each with a preview of its
@@ -161,8 +151,8 @@ PQG_MUST_CHECK int db_list_conversations_with_last_message(pqg_db *db, const cha
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_conversations_with_last_message_each(pqg_db *db, const char *user_id,
-    pqg_null_timestamp updated_before, int64_t page_size,
+PQG_MUST_CHECK int db_list_conversations_with_last_message_each(
+    pqg_db *db, const char *user_id, pqg_null_timestamp updated_before, int64_t page_size,
     int (*fn)(const db_list_conversations_with_last_message_row *row, void *userdata),
     void *userdata);
 
@@ -174,16 +164,6 @@ typedef struct db_count_conversations_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_count_conversations_row_free(db_count_conversations_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_count_conversations_rows {
-    db_count_conversations_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_count_conversations_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_count_conversations_rows_free(db_count_conversations_rows *r);
 
 /* CountConversations :one (queries/conversations.sql:60)
  * How many live conversations a user has.
@@ -229,7 +209,8 @@ PQG_MUST_CHECK int db_get_conversations_by_ids(pqg_db *db, pqg_array_uuid ids,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_get_conversations_by_ids_each(pqg_db *db, pqg_array_uuid ids,
+PQG_MUST_CHECK int db_get_conversations_by_ids_each(
+    pqg_db *db, pqg_array_uuid ids,
     int (*fn)(const db_get_conversations_by_ids_row *row, void *userdata), void *userdata);
 
 /* A row of FindConversationsByMetadata (queries/conversations.sql:72). */
@@ -269,8 +250,8 @@ PQG_MUST_CHECK int db_find_conversations_by_metadata(pqg_db *db, const char *use
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_find_conversations_by_metadata_each(pqg_db *db, const char *user_id,
-    const char *filter, int64_t page_size,
+PQG_MUST_CHECK int db_find_conversations_by_metadata_each(
+    pqg_db *db, const char *user_id, const char *filter, int64_t page_size,
     int (*fn)(const db_find_conversations_by_metadata_row *row, void *userdata), void *userdata);
 
 /* UpdateConversationTitle :execrows (queries/conversations.sql:83)
@@ -289,16 +270,6 @@ typedef struct db_merge_conversation_metadata_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_merge_conversation_metadata_row_free(db_merge_conversation_metadata_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_merge_conversation_metadata_rows {
-    db_merge_conversation_metadata_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_merge_conversation_metadata_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_merge_conversation_metadata_rows_free(db_merge_conversation_metadata_rows *r);
-
 /* MergeConversationMetadata :one (queries/conversations.sql:89)
  * Merges keys into the metadata (top-level keys of patch win) and returns the result.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -307,13 +278,31 @@ void db_merge_conversation_metadata_rows_free(db_merge_conversation_metadata_row
 PQG_MUST_CHECK int db_merge_conversation_metadata(pqg_db *db, const char *patch, pqg_uuid id,
                                                   db_merge_conversation_metadata_row *out);
 
+/* One item of SetConversationPinned (queries/conversations.sql:96). */
+typedef struct db_set_conversation_pinned_params {
+    bool pinned; /* $1 */
+    pqg_uuid id; /* $2 */
+    const char *user_id; /* $3 */
+} db_set_conversation_pinned_params;
+
+/* What db_set_conversation_pinned reports for each item (see below). */
+typedef int (*db_set_conversation_pinned_fn)(size_t i, int rc, int64_t rows_affected,
+                                             void *userdata);
+
 /* SetConversationPinned :batchexec (queries/conversations.sql:96)
  * Pins or unpins conversations, one batch item per conversation.
- * :batchexec runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_set_conversation_pinned(pqg_db *db, bool pinned, pqg_uuid id,
-                                              const char *user_id);
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 or its PQG_E* code, and its rows
+ * affected. pqg_last_error() describes item i's failure during the call. fn returns 0 to go on;
+ * anything else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_set_conversation_pinned(pqg_db *db,
+                                              const db_set_conversation_pinned_params *items,
+                                              size_t n_items, db_set_conversation_pinned_fn fn,
+                                              void *userdata);
 
 /* TouchConversation :exec (queries/conversations.sql:102)
  * Marks a conversation as active now (moves it to the top of the sidebar).

@@ -34,15 +34,6 @@ db_upsert_embedding_record_row_free(db_upsert_embedding_record_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_upsert_embedding_record_rows_free(db_upsert_embedding_record_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_upsert_embedding_record_decode(pqg_row *r, void *out)
 {
@@ -101,15 +92,6 @@ db_get_embedding_record_row_free(db_get_embedding_record_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_get_embedding_record_rows_free(db_get_embedding_record_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void
@@ -175,15 +157,6 @@ db_is_embedding_current_row_free(db_is_embedding_current_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_is_embedding_current_rows_free(db_is_embedding_current_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

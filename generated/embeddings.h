@@ -27,16 +27,6 @@ typedef struct db_upsert_embedding_record_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_upsert_embedding_record_row_free(db_upsert_embedding_record_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_upsert_embedding_record_rows {
-    db_upsert_embedding_record_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_upsert_embedding_record_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_upsert_embedding_record_rows_free(db_upsert_embedding_record_rows *r);
-
 /* UpsertEmbeddingRecord :one (queries/embeddings.sql:4)
  * Records that content was (re-)embedded with model; on a repeat, refreshes the hash.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -60,16 +50,6 @@ typedef struct db_get_embedding_record_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_embedding_record_row_free(db_get_embedding_record_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_embedding_record_rows {
-    db_get_embedding_record_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_embedding_record_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_embedding_record_rows_free(db_get_embedding_record_rows *r);
 
 /* GetEmbeddingRecord :one (queries/embeddings.sql:14)
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -95,16 +75,6 @@ typedef struct db_is_embedding_current_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_is_embedding_current_row_free(db_is_embedding_current_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_is_embedding_current_rows {
-    db_is_embedding_current_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_is_embedding_current_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_is_embedding_current_rows_free(db_is_embedding_current_rows *r);
 
 /* IsEmbeddingCurrent :one (queries/embeddings.sql:19)
  * True when content with this hash is already embedded with model: the worker skips it.
@@ -159,8 +129,8 @@ PQG_MUST_CHECK int db_list_embedding_records(pqg_db *db, const db_list_embedding
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_embedding_records_each(pqg_db *db,
-    const db_list_embedding_records_params *p,
+PQG_MUST_CHECK int db_list_embedding_records_each(
+    pqg_db *db, const db_list_embedding_records_params *p,
     int (*fn)(const db_list_embedding_records_row *row, void *userdata), void *userdata);
 
 /* DeleteEmbeddingsForContent :execrows (queries/embeddings.sql:39)

@@ -62,15 +62,6 @@ db_upsert_embedding_row_free(db_upsert_embedding_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_upsert_embedding_rows_free(db_upsert_embedding_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_upsert_embedding_decode(pqg_row *r, void *out)
 {
@@ -203,7 +194,8 @@ db_search_similar_embeddings_each_row(const void *row, void *userdata)
 }
 
 int
-db_search_similar_embeddings_each(pqg_db *db, const db_search_similar_embeddings_params *p,
+db_search_similar_embeddings_each(
+    pqg_db *db, const db_search_similar_embeddings_params *p,
     int (*fn)(const db_search_similar_embeddings_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -335,7 +327,8 @@ db_search_similar_memories_each_row(const void *row, void *userdata)
 }
 
 int
-db_search_similar_memories_each(pqg_db *db, const db_search_similar_memories_params *p,
+db_search_similar_memories_each(
+    pqg_db *db, const db_search_similar_memories_params *p,
     int (*fn)(const db_search_similar_memories_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -469,7 +462,8 @@ db_search_similar_messages_each_row(const void *row, void *userdata)
 }
 
 int
-db_search_similar_messages_each(pqg_db *db, const db_search_similar_messages_params *p,
+db_search_similar_messages_each(
+    pqg_db *db, const db_search_similar_messages_params *p,
     int (*fn)(const db_search_similar_messages_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -579,7 +573,8 @@ db_list_missing_embeddings_each_row(const void *row, void *userdata)
 }
 
 int
-db_list_missing_embeddings_each(pqg_db *db, int64_t batch_size,
+db_list_missing_embeddings_each(
+    pqg_db *db, int64_t batch_size,
     int (*fn)(const db_list_missing_embeddings_row *row, void *userdata), void *userdata)
 {
     pqg_args args;

@@ -34,16 +34,6 @@ typedef struct db_upsert_embedding_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_upsert_embedding_row_free(db_upsert_embedding_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_upsert_embedding_rows {
-    db_upsert_embedding_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_upsert_embedding_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_upsert_embedding_rows_free(db_upsert_embedding_rows *r);
-
 /* UpsertEmbedding :one (queries/embeddings_vector.sql:8)
  * Inserts or replaces the embedding of a piece of content in one step.
  * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->embedding.
@@ -101,8 +91,8 @@ PQG_MUST_CHECK int db_search_similar_embeddings(pqg_db *db,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_search_similar_embeddings_each(pqg_db *db,
-    const db_search_similar_embeddings_params *p,
+PQG_MUST_CHECK int db_search_similar_embeddings_each(
+    pqg_db *db, const db_search_similar_embeddings_params *p,
     int (*fn)(const db_search_similar_embeddings_row *row, void *userdata), void *userdata);
 
 /* Parameters of SearchSimilarMemories (queries/embeddings_vector.sql:35). */
@@ -150,8 +140,8 @@ PQG_MUST_CHECK int db_search_similar_memories(pqg_db *db,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_search_similar_memories_each(pqg_db *db,
-    const db_search_similar_memories_params *p,
+PQG_MUST_CHECK int db_search_similar_memories_each(
+    pqg_db *db, const db_search_similar_memories_params *p,
     int (*fn)(const db_search_similar_memories_row *row, void *userdata), void *userdata);
 
 /* Parameters of SearchSimilarMessages (queries/embeddings_vector.sql:52). */
@@ -200,8 +190,8 @@ PQG_MUST_CHECK int db_search_similar_messages(pqg_db *db,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_search_similar_messages_each(pqg_db *db,
-    const db_search_similar_messages_params *p,
+PQG_MUST_CHECK int db_search_similar_messages_each(
+    pqg_db *db, const db_search_similar_messages_params *p,
     int (*fn)(const db_search_similar_messages_row *row, void *userdata), void *userdata);
 
 /* A row of ListMissingEmbeddings (queries/embeddings_vector.sql:71). */
@@ -238,7 +228,8 @@ PQG_MUST_CHECK int db_list_missing_embeddings(pqg_db *db, int64_t batch_size,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_missing_embeddings_each(pqg_db *db, int64_t batch_size,
+PQG_MUST_CHECK int db_list_missing_embeddings_each(
+    pqg_db *db, int64_t batch_size,
     int (*fn)(const db_list_missing_embeddings_row *row, void *userdata), void *userdata);
 
 #endif

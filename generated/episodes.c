@@ -30,15 +30,6 @@ db_insert_raw_data_row_free(db_insert_raw_data_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_insert_raw_data_rows_free(db_insert_raw_data_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_insert_raw_data_decode(pqg_row *r, void *out)
 {
@@ -77,33 +68,88 @@ db_insert_raw_data(pqg_db *db, const db_insert_raw_data_params *p, db_insert_raw
 
 static const uint32_t db_bulk_insert_raw_data_param_types[6] = {25, 1043, 1043, 3802, 25, 1184};
 
+/* BulkInsertRawData as COPY: the OIDs are the columns' exact types, so that every value is bound
+ * in COPY's binary form (an enum's is its label: OID 0). */
 static const pqg_stmt db_bulk_insert_raw_data_stmt = {
     .name = "BulkInsertRawData",
     .sql =
-        "INSERT INTO raw_data (session_id, source, kind, payload, content, occurred_at)\n"
-        "VALUES ($1, $2, $3, $4, $5, $6)",
+        "COPY raw_data (session_id, source, kind, payload, content, occurred_at)\n"
+        "FROM STDIN (FORMAT binary)",
     .n_params = 6,
     .param_types = db_bulk_insert_raw_data_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
-int
-db_bulk_insert_raw_data(pqg_db *db, const db_bulk_insert_raw_data_params *p)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the rows (or their source) through pqg_copy_from. */
+typedef struct db_bulk_insert_raw_data_copy {
+    const db_bulk_insert_raw_data_params *rows;
+    int (*next)(db_bulk_insert_raw_data_params *row, void *userdata);
+    void *userdata;
+    db_bulk_insert_raw_data_params row; /* the row next filled */
+} db_bulk_insert_raw_data_copy;
 
-    if (p == NULL)
+static int
+db_bulk_insert_raw_data_bind_row(size_t i, pqg_args *args, void *userdata)
+{
+    db_bulk_insert_raw_data_copy *ctx = userdata;
+    const db_bulk_insert_raw_data_params *p;
+
+    if (ctx->next != NULL) {
+        int more;
+
+        memset(&ctx->row, 0, sizeof ctx->row);
+        more = ctx->next(&ctx->row, ctx->userdata);
+        if (more <= 0)
+            return more;
+        p = &ctx->row;
+    } else {
+        p = &ctx->rows[i];
+    }
+    pqg_arg_text(args, p->session_id);
+    pqg_arg_text(args, p->source);
+    pqg_arg_text(args, p->kind);
+    pqg_arg_jsonb(args, p->payload);
+    pqg_arg_text(args, p->content);
+    pqg_arg_timestamp(args, p->occurred_at);
+    return 1;
+}
+
+int
+db_bulk_insert_raw_data(pqg_db *db, const db_bulk_insert_raw_data_params *rows, size_t n_rows,
+                        int64_t *copied)
+{
+    db_bulk_insert_raw_data_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (rows == NULL && n_rows > 0)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_bulk_insert_raw_data_stmt);
-    pqg_arg_text(&args, p->session_id);
-    pqg_arg_text(&args, p->source);
-    pqg_arg_text(&args, p->kind);
-    pqg_arg_jsonb(&args, p->payload);
-    pqg_arg_text(&args, p->content);
-    pqg_arg_timestamp(&args, p->occurred_at);
-    rc = pqg_exec(db, &db_bulk_insert_raw_data_stmt, &args, NULL);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rows = rows;
+    rc = pqg_copy_from(db, &db_bulk_insert_raw_data_stmt, n_rows, db_bulk_insert_raw_data_bind_row,
+                       &ctx, copied);
+    return rc;
+}
+
+int
+db_bulk_insert_raw_data_from(pqg_db *db,
+                             int (*next)(db_bulk_insert_raw_data_params *row, void *userdata),
+                             void *userdata, int64_t *copied)
+{
+    db_bulk_insert_raw_data_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (next == NULL)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.next = next;
+    ctx.userdata = userdata;
+    rc = pqg_copy_from(db, &db_bulk_insert_raw_data_stmt, PQG_COPY_UNBOUNDED,
+                       db_bulk_insert_raw_data_bind_row, &ctx, copied);
     return rc;
 }
 
@@ -354,20 +400,52 @@ static const pqg_stmt db_link_episode_raw_data_stmt = {
     .column_types = NULL,
 };
 
-int
-db_link_episode_raw_data(pqg_db *db, const db_link_episode_raw_data_params *p)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_link_episode_raw_data_batch {
+    const db_link_episode_raw_data_params *items;
+    db_link_episode_raw_data_fn fn;
+    void *userdata;
+} db_link_episode_raw_data_batch;
 
-    if (p == NULL)
+static void
+db_link_episode_raw_data_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_link_episode_raw_data_batch *ctx = userdata;
+    const db_link_episode_raw_data_params *p = &ctx->items[i];
+
+    pqg_arg_uuid(args, p->episode_id);
+    pqg_arg_int64(args, p->raw_data_id);
+    pqg_arg_int16(args, p->seq_no);
+    pqg_arg_null_double(args, p->relevance);
+}
+
+static int
+db_link_episode_raw_data_result(size_t i, int rc, const void *rows, size_t n_rows,
+                                int64_t rows_affected, void *userdata)
+{
+    db_link_episode_raw_data_batch *ctx = userdata;
+
+    (void)rows;
+    (void)n_rows;
+    return ctx->fn(i, rc, rows_affected, ctx->userdata);
+}
+
+int
+db_link_episode_raw_data(pqg_db *db, const db_link_episode_raw_data_params *items, size_t n_items,
+                         db_link_episode_raw_data_fn fn, void *userdata)
+{
+    db_link_episode_raw_data_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_link_episode_raw_data_stmt);
-    pqg_arg_uuid(&args, p->episode_id);
-    pqg_arg_int64(&args, p->raw_data_id);
-    pqg_arg_int16(&args, p->seq_no);
-    pqg_arg_null_double(&args, p->relevance);
-    rc = pqg_exec(db, &db_link_episode_raw_data_stmt, &args, NULL);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run(db, &db_link_episode_raw_data_stmt, n_items,
+                       db_link_episode_raw_data_bind_item, NULL, 0,
+                       fn != NULL ? db_link_episode_raw_data_result : NULL, &ctx);
     return rc;
 }
 
@@ -701,7 +779,8 @@ db_list_latest_episode_per_session_each_row(const void *row, void *userdata)
 }
 
 int
-db_list_latest_episode_per_session_each(pqg_db *db, const char *agent_id,
+db_list_latest_episode_per_session_each(
+    pqg_db *db, const char *agent_id,
     int (*fn)(const db_list_latest_episode_per_session_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -861,15 +940,6 @@ db_add_episode_tags_row_free(db_add_episode_tags_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_add_episode_tags_rows_free(db_add_episode_tags_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

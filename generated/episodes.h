@@ -29,16 +29,6 @@ typedef struct db_insert_raw_data_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_insert_raw_data_row_free(db_insert_raw_data_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_insert_raw_data_rows {
-    db_insert_raw_data_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_insert_raw_data_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_insert_raw_data_rows_free(db_insert_raw_data_rows *r);
-
 /* InsertRawData :one (queries/episodes.sql:1)
  * Records one raw event (a user action, a sensor reading, a tool output) as it happens.
  * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->session_id, p->content, p->attachment.
@@ -47,7 +37,7 @@ void db_insert_raw_data_rows_free(db_insert_raw_data_rows *r);
 PQG_MUST_CHECK int db_insert_raw_data(pqg_db *db, const db_insert_raw_data_params *p,
                                       db_insert_raw_data_row *out);
 
-/* Parameters of BulkInsertRawData (queries/episodes.sql:7). */
+/* One row of BulkInsertRawData (queries/episodes.sql:7). */
 typedef struct db_bulk_insert_raw_data_params {
     const char *session_id; /* $1, nullable */
     const char *source; /* $2 */
@@ -59,11 +49,21 @@ typedef struct db_bulk_insert_raw_data_params {
 
 /* BulkInsertRawData :copyfrom (queries/episodes.sql:7)
  * Ingests a batch of raw events with COPY.
- * :copyfrom inserts one row per call for now: libpqg has no COPY API yet, so the bulk form is
- * not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->session_id, p->content.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_bulk_insert_raw_data(pqg_db *db, const db_bulk_insert_raw_data_params *p);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): session_id, content.
+ * Loads rows[0..n_rows) with one binary COPY (rows are borrowed for the call). Atomic: on any
+ * failure no row is kept, and a surrounding transaction is aborted. A failing row's index is in
+ * pqg_copy_last_error_row() and in pqg_last_error()'s message.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_bulk_insert_raw_data(pqg_db *db, const db_bulk_insert_raw_data_params *rows,
+                                           size_t n_rows, int64_t *copied);
+/* BulkInsertRawData :copyfrom, streamed (queries/episodes.sql:7)
+ * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
+ * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
+ * is borrowed until next is called again or this call returns. Atomic as above.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_bulk_insert_raw_data_from(
+    pqg_db *db, int (*next)(db_bulk_insert_raw_data_params *row, void *userdata), void *userdata,
+    int64_t *copied);
 
 /* A row of ListUnlinkedRawData (queries/episodes.sql:12). */
 typedef struct db_list_unlinked_raw_data_row {
@@ -101,9 +101,9 @@ PQG_MUST_CHECK int db_list_unlinked_raw_data(pqg_db *db, const char *session_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_unlinked_raw_data_each(pqg_db *db, const char *session_id,
-    int64_t batch_size, int (*fn)(const db_list_unlinked_raw_data_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_list_unlinked_raw_data_each(
+    pqg_db *db, const char *session_id, int64_t batch_size,
+    int (*fn)(const db_list_unlinked_raw_data_row *row, void *userdata), void *userdata);
 
 /* Parameters of CreateEpisode (queries/episodes.sql:21). */
 typedef struct db_create_episode_params {
@@ -132,7 +132,7 @@ PQG_MUST_CHECK int db_create_episode(pqg_db *db, const db_create_episode_params 
  * *out owns its strings: release with db_episode_free(); on error *out is empty. */
 PQG_MUST_CHECK int db_get_episode(pqg_db *db, pqg_uuid id, db_episode *out);
 
-/* Parameters of LinkEpisodeRawData (queries/episodes.sql:32). */
+/* One item of LinkEpisodeRawData (queries/episodes.sql:32). */
 typedef struct db_link_episode_raw_data_params {
     pqg_uuid episode_id; /* $1 */
     int64_t raw_data_id; /* $2 */
@@ -140,13 +140,24 @@ typedef struct db_link_episode_raw_data_params {
     pqg_null_double relevance; /* $4, nullable */
 } db_link_episode_raw_data_params;
 
+/* What db_link_episode_raw_data reports for each item (see below). */
+typedef int (*db_link_episode_raw_data_fn)(size_t i, int rc, int64_t rows_affected, void *userdata);
+
 /* LinkEpisodeRawData :batchexec (queries/episodes.sql:32)
  * Attaches raw events to an episode, one batch item per event; re-linking is a no-op.
- * :batchexec runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->relevance.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_link_episode_raw_data(pqg_db *db, const db_link_episode_raw_data_params *p);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): relevance.
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 or its PQG_E* code, and its rows
+ * affected. pqg_last_error() describes item i's failure during the call. fn returns 0 to go on;
+ * anything else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_link_episode_raw_data(pqg_db *db,
+                                            const db_link_episode_raw_data_params *items,
+                                            size_t n_items, db_link_episode_raw_data_fn fn,
+                                            void *userdata);
 
 /* A row of ListEpisodeRawData (queries/episodes.sql:38). */
 typedef struct db_list_episode_raw_data_row {
@@ -187,7 +198,8 @@ PQG_MUST_CHECK int db_list_episode_raw_data(pqg_db *db, pqg_uuid episode_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_episode_raw_data_each(pqg_db *db, pqg_uuid episode_id,
+PQG_MUST_CHECK int db_list_episode_raw_data_each(
+    pqg_db *db, pqg_uuid episode_id,
     int (*fn)(const db_list_episode_raw_data_row *row, void *userdata), void *userdata);
 
 /* Parameters of ListEpisodes (queries/episodes.sql:47). */
@@ -285,7 +297,8 @@ PQG_MUST_CHECK int db_list_latest_episode_per_session(pqg_db *db, const char *ag
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_latest_episode_per_session_each(pqg_db *db, const char *agent_id,
+PQG_MUST_CHECK int db_list_latest_episode_per_session_each(
+    pqg_db *db, const char *agent_id,
     int (*fn)(const db_list_latest_episode_per_session_row *row, void *userdata), void *userdata);
 
 /* A row of GetEpisodeTree (queries/episodes.sql:69). */
@@ -323,8 +336,9 @@ PQG_MUST_CHECK int db_get_episode_tree(pqg_db *db, pqg_uuid root_id, db_get_epis
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_get_episode_tree_each(pqg_db *db, pqg_uuid root_id,
-    int (*fn)(const db_get_episode_tree_row *row, void *userdata), void *userdata);
+PQG_MUST_CHECK int db_get_episode_tree_each(
+    pqg_db *db, pqg_uuid root_id, int (*fn)(const db_get_episode_tree_row *row, void *userdata),
+    void *userdata);
 
 /* A row of AddEpisodeTags (queries/episodes.sql:87). */
 typedef struct db_add_episode_tags_row {
@@ -334,16 +348,6 @@ typedef struct db_add_episode_tags_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_add_episode_tags_row_free(db_add_episode_tags_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_add_episode_tags_rows {
-    db_add_episode_tags_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_add_episode_tags_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_add_episode_tags_rows_free(db_add_episode_tags_rows *r);
 
 /* AddEpisodeTags :one (queries/episodes.sql:87)
  * Adds tags to an episode (keeping each tag once) and returns the resulting tags.

@@ -224,24 +224,6 @@ db_conversation_to_json(const db_conversation *v)
 }
 
 json_t *
-db_conversation_rows_to_json(const db_conversation_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_conversation_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_message_to_json(const db_message *v)
 {
     json_t *o;
@@ -307,24 +289,6 @@ db_embedding_to_json(const db_embedding *v)
 }
 
 json_t *
-db_embedding_rows_to_json(const db_embedding_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_embedding_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_memory_to_json(const db_memory *v)
 {
     json_t *o;
@@ -351,24 +315,6 @@ db_memory_to_json(const db_memory *v)
 }
 
 json_t *
-db_memory_rows_to_json(const db_memory_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_memory_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_tool_to_json(const db_tool *v)
 {
     json_t *o;
@@ -391,24 +337,6 @@ db_tool_to_json(const db_tool *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_tool_rows_to_json(const db_tool_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_tool_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -441,24 +369,6 @@ db_tool_call_to_json(const db_tool_call *v)
 }
 
 json_t *
-db_tool_call_rows_to_json(const db_tool_call_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_tool_call_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_session_to_json(const db_session *v)
 {
     json_t *o;
@@ -478,24 +388,6 @@ db_session_to_json(const db_session *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_session_rows_to_json(const db_session_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_session_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -521,24 +413,6 @@ db_key_value_to_json(const db_key_value *v)
 }
 
 json_t *
-db_key_value_rows_to_json(const db_key_value_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_key_value_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_agent_state_to_json(const db_agent_state *v)
 {
     json_t *o;
@@ -557,24 +431,6 @@ db_agent_state_to_json(const db_agent_state *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_agent_state_rows_to_json(const db_agent_state_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_agent_state_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -599,24 +455,6 @@ db_raw_data_to_json(const db_raw_data *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_raw_data_rows_to_json(const db_raw_data_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_raw_data_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -647,24 +485,6 @@ db_episode_to_json(const db_episode *v)
 }
 
 json_t *
-db_episode_rows_to_json(const db_episode_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_episode_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_episode_raw_data_to_json(const db_episode_raw_data *v)
 {
     json_t *o;
@@ -681,24 +501,6 @@ db_episode_raw_data_to_json(const db_episode_raw_data *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_episode_raw_data_rows_to_json(const db_episode_raw_data_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_episode_raw_data_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -724,24 +526,6 @@ db_workflow_execution_to_json(const db_workflow_execution *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_workflow_execution_rows_to_json(const db_workflow_execution_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_workflow_execution_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -813,24 +597,6 @@ db_pattern_signature_to_json(const db_pattern_signature *v)
 }
 
 json_t *
-db_pattern_signature_rows_to_json(const db_pattern_signature_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_pattern_signature_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_failed_action_to_json(const db_failed_action *v)
 {
     json_t *o;
@@ -890,24 +656,6 @@ db_record_action_row_to_json(const db_record_action_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_record_action_rows_to_json(const db_record_action_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_record_action_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -1046,24 +794,6 @@ db_merge_agent_state_row_to_json(const db_merge_agent_state_row *v)
 }
 
 json_t *
-db_merge_agent_state_rows_to_json(const db_merge_agent_state_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_merge_agent_state_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_list_agent_states_for_session_row_to_json(const db_list_agent_states_for_session_row *v)
 {
     json_t *o;
@@ -1156,24 +886,6 @@ db_count_agent_states_row_to_json(const db_count_agent_states_row *v)
 }
 
 json_t *
-db_count_agent_states_rows_to_json(const db_count_agent_states_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_count_agent_states_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_get_conversation_with_message_count_row_to_json(
     const db_get_conversation_with_message_count_row *v)
 {
@@ -1190,25 +902,6 @@ db_get_conversation_with_message_count_row_to_json(
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_get_conversation_with_message_count_rows_to_json(
-    const db_get_conversation_with_message_count_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_conversation_with_message_count_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -1312,24 +1005,6 @@ db_count_conversations_row_to_json(const db_count_conversations_row *v)
 }
 
 json_t *
-db_count_conversations_rows_to_json(const db_count_conversations_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_count_conversations_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_get_conversations_by_ids_row_to_json(const db_get_conversations_by_ids_row *v)
 {
     json_t *o;
@@ -1423,24 +1098,6 @@ db_merge_conversation_metadata_row_to_json(const db_merge_conversation_metadata_
 }
 
 json_t *
-db_merge_conversation_metadata_rows_to_json(const db_merge_conversation_metadata_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_merge_conversation_metadata_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_upsert_embedding_record_row_to_json(const db_upsert_embedding_record_row *v)
 {
     json_t *o;
@@ -1455,24 +1112,6 @@ db_upsert_embedding_record_row_to_json(const db_upsert_embedding_record_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_upsert_embedding_record_rows_to_json(const db_upsert_embedding_record_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_upsert_embedding_record_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -1498,24 +1137,6 @@ db_get_embedding_record_row_to_json(const db_get_embedding_record_row *v)
 }
 
 json_t *
-db_get_embedding_record_rows_to_json(const db_get_embedding_record_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_embedding_record_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_is_embedding_current_row_to_json(const db_is_embedding_current_row *v)
 {
     json_t *o;
@@ -1529,24 +1150,6 @@ db_is_embedding_current_row_to_json(const db_is_embedding_current_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_is_embedding_current_rows_to_json(const db_is_embedding_current_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_is_embedding_current_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -1601,24 +1204,6 @@ db_upsert_embedding_row_to_json(const db_upsert_embedding_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_upsert_embedding_rows_to_json(const db_upsert_embedding_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_upsert_embedding_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -1788,24 +1373,6 @@ db_insert_raw_data_row_to_json(const db_insert_raw_data_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_insert_raw_data_rows_to_json(const db_insert_raw_data_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_insert_raw_data_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2027,24 +1594,6 @@ db_add_episode_tags_row_to_json(const db_add_episode_tags_row *v)
 }
 
 json_t *
-db_add_episode_tags_rows_to_json(const db_add_episode_tags_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_add_episode_tags_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_get_value_row_to_json(const db_get_value_row *v)
 {
     json_t *o;
@@ -2059,24 +1608,6 @@ db_get_value_row_to_json(const db_get_value_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_get_value_rows_to_json(const db_get_value_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_value_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2165,24 +1696,6 @@ db_increment_counter_row_to_json(const db_increment_counter_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_increment_counter_rows_to_json(const db_increment_counter_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_increment_counter_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2288,24 +1801,6 @@ db_create_message_row_to_json(const db_create_message_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_create_message_rows_to_json(const db_create_message_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_create_message_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2443,24 +1938,6 @@ db_list_opening_messages_row_to_json(const db_list_opening_messages_row *v)
 }
 
 json_t *
-db_list_opening_messages_rows_to_json(const db_list_opening_messages_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_list_opening_messages_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_search_messages_row_to_json(const db_search_messages_row *v)
 {
     json_t *o;
@@ -2514,24 +1991,6 @@ db_update_message_content_row_to_json(const db_update_message_content_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_update_message_content_rows_to_json(const db_update_message_content_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_update_message_content_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2629,24 +2088,6 @@ db_adjust_pattern_confidence_row_to_json(const db_adjust_pattern_confidence_row 
 }
 
 json_t *
-db_adjust_pattern_confidence_rows_to_json(const db_adjust_pattern_confidence_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_adjust_pattern_confidence_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_get_session_field_row_to_json(const db_get_session_field_row *v)
 {
     json_t *o;
@@ -2660,24 +2101,6 @@ db_get_session_field_row_to_json(const db_get_session_field_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_get_session_field_rows_to_json(const db_get_session_field_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_session_field_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2697,24 +2120,6 @@ db_update_session_data_row_to_json(const db_update_session_data_row *v)
 }
 
 json_t *
-db_update_session_data_rows_to_json(const db_update_session_data_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_update_session_data_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_set_session_path_row_to_json(const db_set_session_path_row *v)
 {
     json_t *o;
@@ -2729,24 +2134,6 @@ db_set_session_path_row_to_json(const db_set_session_path_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_set_session_path_rows_to_json(const db_set_session_path_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_set_session_path_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -2808,24 +2195,6 @@ db_get_user_usage_stats_row_to_json(const db_get_user_usage_stats_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_get_user_usage_stats_rows_to_json(const db_get_user_usage_stats_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_user_usage_stats_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -3111,24 +2480,6 @@ db_server_time_after_row_to_json(const db_server_time_after_row *v)
 }
 
 json_t *
-db_server_time_after_rows_to_json(const db_server_time_after_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_server_time_after_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_list_tools_for_role_row_to_json(const db_list_tools_for_role_row *v)
 {
     json_t *o;
@@ -3183,24 +2534,6 @@ db_create_tool_call_row_to_json(const db_create_tool_call_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_create_tool_call_rows_to_json(const db_create_tool_call_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_create_tool_call_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -3259,24 +2592,6 @@ db_start_tool_call_row_to_json(const db_start_tool_call_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_start_tool_call_rows_to_json(const db_start_tool_call_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_start_tool_call_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *
@@ -3339,24 +2654,6 @@ db_get_tool_call_blob_row_to_json(const db_get_tool_call_blob_row *v)
 }
 
 json_t *
-db_get_tool_call_blob_rows_to_json(const db_get_tool_call_blob_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_get_tool_call_blob_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-json_t *
 db_start_workflow_row_to_json(const db_start_workflow_row *v)
 {
     json_t *o;
@@ -3371,24 +2668,6 @@ db_start_workflow_row_to_json(const db_start_workflow_row *v)
         return NULL;
     }
     return o;
-}
-
-json_t *
-db_start_workflow_rows_to_json(const db_start_workflow_rows *r)
-{
-    json_t *a;
-
-    if (r == NULL || (a = json_array()) == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->len; i++) {
-        json_t *row = db_start_workflow_row_to_json(&r->rows[i]);
-
-        if (json_array_append_new(a, row) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
 }
 
 json_t *

@@ -11,39 +11,25 @@
  * their label, NULL as null. Each returns NULL when v is NULL or on out of memory.
  * Caller owns the result; release with json_decref(). */
 json_t *db_conversation_to_json(const db_conversation *v);
-json_t *db_conversation_rows_to_json(const db_conversation_rows *r);
 json_t *db_message_to_json(const db_message *v);
 json_t *db_message_rows_to_json(const db_message_rows *r);
 json_t *db_embedding_to_json(const db_embedding *v);
-json_t *db_embedding_rows_to_json(const db_embedding_rows *r);
 json_t *db_memory_to_json(const db_memory *v);
-json_t *db_memory_rows_to_json(const db_memory_rows *r);
 json_t *db_tool_to_json(const db_tool *v);
-json_t *db_tool_rows_to_json(const db_tool_rows *r);
 json_t *db_tool_call_to_json(const db_tool_call *v);
-json_t *db_tool_call_rows_to_json(const db_tool_call_rows *r);
 json_t *db_session_to_json(const db_session *v);
-json_t *db_session_rows_to_json(const db_session_rows *r);
 json_t *db_key_value_to_json(const db_key_value *v);
-json_t *db_key_value_rows_to_json(const db_key_value_rows *r);
 json_t *db_agent_state_to_json(const db_agent_state *v);
-json_t *db_agent_state_rows_to_json(const db_agent_state_rows *r);
 json_t *db_raw_data_to_json(const db_raw_data *v);
-json_t *db_raw_data_rows_to_json(const db_raw_data_rows *r);
 json_t *db_episode_to_json(const db_episode *v);
-json_t *db_episode_rows_to_json(const db_episode_rows *r);
 json_t *db_episode_raw_data_to_json(const db_episode_raw_data *v);
-json_t *db_episode_raw_data_rows_to_json(const db_episode_raw_data_rows *r);
 json_t *db_workflow_execution_to_json(const db_workflow_execution *v);
-json_t *db_workflow_execution_rows_to_json(const db_workflow_execution_rows *r);
 json_t *db_action_history_to_json(const db_action_history *v);
 json_t *db_action_history_rows_to_json(const db_action_history_rows *r);
 json_t *db_pattern_signature_to_json(const db_pattern_signature *v);
-json_t *db_pattern_signature_rows_to_json(const db_pattern_signature_rows *r);
 json_t *db_failed_action_to_json(const db_failed_action *v);
 json_t *db_failed_action_rows_to_json(const db_failed_action_rows *r);
 json_t *db_record_action_row_to_json(const db_record_action_row *v);
-json_t *db_record_action_rows_to_json(const db_record_action_rows *r);
 json_t *db_get_workflow_timeline_row_to_json(const db_get_workflow_timeline_row *v);
 json_t *db_get_workflow_timeline_rows_to_json(const db_get_workflow_timeline_rows *r);
 json_t *db_find_actions_by_parameters_row_to_json(const db_find_actions_by_parameters_row *v);
@@ -51,18 +37,14 @@ json_t *db_find_actions_by_parameters_rows_to_json(const db_find_actions_by_para
 json_t *db_get_action_parameter_row_to_json(const db_get_action_parameter_row *v);
 json_t *db_get_action_parameter_rows_to_json(const db_get_action_parameter_rows *r);
 json_t *db_merge_agent_state_row_to_json(const db_merge_agent_state_row *v);
-json_t *db_merge_agent_state_rows_to_json(const db_merge_agent_state_rows *r);
 json_t *db_list_agent_states_for_session_row_to_json(const db_list_agent_states_for_session_row *v);
 json_t *db_list_agent_states_for_session_rows_to_json(
     const db_list_agent_states_for_session_rows *r);
 json_t *db_list_agent_states_row_to_json(const db_list_agent_states_row *v);
 json_t *db_list_agent_states_rows_to_json(const db_list_agent_states_rows *r);
 json_t *db_count_agent_states_row_to_json(const db_count_agent_states_row *v);
-json_t *db_count_agent_states_rows_to_json(const db_count_agent_states_rows *r);
 json_t *db_get_conversation_with_message_count_row_to_json(
     const db_get_conversation_with_message_count_row *v);
-json_t *db_get_conversation_with_message_count_rows_to_json(
-    const db_get_conversation_with_message_count_rows *r);
 json_t *db_list_conversations_row_to_json(const db_list_conversations_row *v);
 json_t *db_list_conversations_rows_to_json(const db_list_conversations_rows *r);
 json_t *db_list_conversations_with_last_message_row_to_json(
@@ -70,7 +52,6 @@ json_t *db_list_conversations_with_last_message_row_to_json(
 json_t *db_list_conversations_with_last_message_rows_to_json(
     const db_list_conversations_with_last_message_rows *r);
 json_t *db_count_conversations_row_to_json(const db_count_conversations_row *v);
-json_t *db_count_conversations_rows_to_json(const db_count_conversations_rows *r);
 json_t *db_get_conversations_by_ids_row_to_json(const db_get_conversations_by_ids_row *v);
 json_t *db_get_conversations_by_ids_rows_to_json(const db_get_conversations_by_ids_rows *r);
 json_t *db_find_conversations_by_metadata_row_to_json(
@@ -78,17 +59,12 @@ json_t *db_find_conversations_by_metadata_row_to_json(
 json_t *db_find_conversations_by_metadata_rows_to_json(
     const db_find_conversations_by_metadata_rows *r);
 json_t *db_merge_conversation_metadata_row_to_json(const db_merge_conversation_metadata_row *v);
-json_t *db_merge_conversation_metadata_rows_to_json(const db_merge_conversation_metadata_rows *r);
 json_t *db_upsert_embedding_record_row_to_json(const db_upsert_embedding_record_row *v);
-json_t *db_upsert_embedding_record_rows_to_json(const db_upsert_embedding_record_rows *r);
 json_t *db_get_embedding_record_row_to_json(const db_get_embedding_record_row *v);
-json_t *db_get_embedding_record_rows_to_json(const db_get_embedding_record_rows *r);
 json_t *db_is_embedding_current_row_to_json(const db_is_embedding_current_row *v);
-json_t *db_is_embedding_current_rows_to_json(const db_is_embedding_current_rows *r);
 json_t *db_list_embedding_records_row_to_json(const db_list_embedding_records_row *v);
 json_t *db_list_embedding_records_rows_to_json(const db_list_embedding_records_rows *r);
 json_t *db_upsert_embedding_row_to_json(const db_upsert_embedding_row *v);
-json_t *db_upsert_embedding_rows_to_json(const db_upsert_embedding_rows *r);
 json_t *db_search_similar_embeddings_row_to_json(const db_search_similar_embeddings_row *v);
 json_t *db_search_similar_embeddings_rows_to_json(const db_search_similar_embeddings_rows *r);
 json_t *db_search_similar_memories_row_to_json(const db_search_similar_memories_row *v);
@@ -98,7 +74,6 @@ json_t *db_search_similar_messages_rows_to_json(const db_search_similar_messages
 json_t *db_list_missing_embeddings_row_to_json(const db_list_missing_embeddings_row *v);
 json_t *db_list_missing_embeddings_rows_to_json(const db_list_missing_embeddings_rows *r);
 json_t *db_insert_raw_data_row_to_json(const db_insert_raw_data_row *v);
-json_t *db_insert_raw_data_rows_to_json(const db_insert_raw_data_rows *r);
 json_t *db_list_unlinked_raw_data_row_to_json(const db_list_unlinked_raw_data_row *v);
 json_t *db_list_unlinked_raw_data_rows_to_json(const db_list_unlinked_raw_data_rows *r);
 json_t *db_list_episode_raw_data_row_to_json(const db_list_episode_raw_data_row *v);
@@ -112,21 +87,17 @@ json_t *db_list_latest_episode_per_session_rows_to_json(
 json_t *db_get_episode_tree_row_to_json(const db_get_episode_tree_row *v);
 json_t *db_get_episode_tree_rows_to_json(const db_get_episode_tree_rows *r);
 json_t *db_add_episode_tags_row_to_json(const db_add_episode_tags_row *v);
-json_t *db_add_episode_tags_rows_to_json(const db_add_episode_tags_rows *r);
 json_t *db_get_value_row_to_json(const db_get_value_row *v);
-json_t *db_get_value_rows_to_json(const db_get_value_rows *r);
 json_t *db_get_values_row_to_json(const db_get_values_row *v);
 json_t *db_get_values_rows_to_json(const db_get_values_rows *r);
 json_t *db_list_keys_row_to_json(const db_list_keys_row *v);
 json_t *db_list_keys_rows_to_json(const db_list_keys_rows *r);
 json_t *db_increment_counter_row_to_json(const db_increment_counter_row *v);
-json_t *db_increment_counter_rows_to_json(const db_increment_counter_rows *r);
 json_t *db_list_memories_row_to_json(const db_list_memories_row *v);
 json_t *db_list_memories_rows_to_json(const db_list_memories_rows *r);
 json_t *db_find_memories_by_metadata_row_to_json(const db_find_memories_by_metadata_row *v);
 json_t *db_find_memories_by_metadata_rows_to_json(const db_find_memories_by_metadata_rows *r);
 json_t *db_create_message_row_to_json(const db_create_message_row *v);
-json_t *db_create_message_rows_to_json(const db_create_message_rows *r);
 json_t *db_list_recent_messages_row_to_json(const db_list_recent_messages_row *v);
 json_t *db_list_recent_messages_rows_to_json(const db_list_recent_messages_rows *r);
 json_t *db_list_messages_by_roles_row_to_json(const db_list_messages_by_roles_row *v);
@@ -134,27 +105,20 @@ json_t *db_list_messages_by_roles_rows_to_json(const db_list_messages_by_roles_r
 json_t *db_get_messages_by_ids_row_to_json(const db_get_messages_by_ids_row *v);
 json_t *db_get_messages_by_ids_rows_to_json(const db_get_messages_by_ids_rows *r);
 json_t *db_list_opening_messages_row_to_json(const db_list_opening_messages_row *v);
-json_t *db_list_opening_messages_rows_to_json(const db_list_opening_messages_rows *r);
 json_t *db_search_messages_row_to_json(const db_search_messages_row *v);
 json_t *db_search_messages_rows_to_json(const db_search_messages_rows *r);
 json_t *db_update_message_content_row_to_json(const db_update_message_content_row *v);
-json_t *db_update_message_content_rows_to_json(const db_update_message_content_rows *r);
 json_t *db_list_patterns_row_to_json(const db_list_patterns_row *v);
 json_t *db_list_patterns_rows_to_json(const db_list_patterns_rows *r);
 json_t *db_match_patterns_row_to_json(const db_match_patterns_row *v);
 json_t *db_match_patterns_rows_to_json(const db_match_patterns_rows *r);
 json_t *db_adjust_pattern_confidence_row_to_json(const db_adjust_pattern_confidence_row *v);
-json_t *db_adjust_pattern_confidence_rows_to_json(const db_adjust_pattern_confidence_rows *r);
 json_t *db_get_session_field_row_to_json(const db_get_session_field_row *v);
-json_t *db_get_session_field_rows_to_json(const db_get_session_field_rows *r);
 json_t *db_update_session_data_row_to_json(const db_update_session_data_row *v);
-json_t *db_update_session_data_rows_to_json(const db_update_session_data_rows *r);
 json_t *db_set_session_path_row_to_json(const db_set_session_path_row *v);
-json_t *db_set_session_path_rows_to_json(const db_set_session_path_rows *r);
 json_t *db_list_user_sessions_row_to_json(const db_list_user_sessions_row *v);
 json_t *db_list_user_sessions_rows_to_json(const db_list_user_sessions_rows *r);
 json_t *db_get_user_usage_stats_row_to_json(const db_get_user_usage_stats_row *v);
-json_t *db_get_user_usage_stats_rows_to_json(const db_get_user_usage_stats_rows *r);
 json_t *db_daily_message_volume_row_to_json(const db_daily_message_volume_row *v);
 json_t *db_daily_message_volume_rows_to_json(const db_daily_message_volume_rows *r);
 json_t *db_tool_usage_stats_row_to_json(const db_tool_usage_stats_row *v);
@@ -170,21 +134,16 @@ json_t *db_top_episode_tags_rows_to_json(const db_top_episode_tags_rows *r);
 json_t *db_recent_activity_row_to_json(const db_recent_activity_row *v);
 json_t *db_recent_activity_rows_to_json(const db_recent_activity_rows *r);
 json_t *db_server_time_after_row_to_json(const db_server_time_after_row *v);
-json_t *db_server_time_after_rows_to_json(const db_server_time_after_rows *r);
 json_t *db_list_tools_for_role_row_to_json(const db_list_tools_for_role_row *v);
 json_t *db_list_tools_for_role_rows_to_json(const db_list_tools_for_role_rows *r);
 json_t *db_create_tool_call_row_to_json(const db_create_tool_call_row *v);
-json_t *db_create_tool_call_rows_to_json(const db_create_tool_call_rows *r);
 json_t *db_claim_pending_tool_calls_row_to_json(const db_claim_pending_tool_calls_row *v);
 json_t *db_claim_pending_tool_calls_rows_to_json(const db_claim_pending_tool_calls_rows *r);
 json_t *db_start_tool_call_row_to_json(const db_start_tool_call_row *v);
-json_t *db_start_tool_call_rows_to_json(const db_start_tool_call_rows *r);
 json_t *db_list_tool_calls_for_message_row_to_json(const db_list_tool_calls_for_message_row *v);
 json_t *db_list_tool_calls_for_message_rows_to_json(const db_list_tool_calls_for_message_rows *r);
 json_t *db_get_tool_call_blob_row_to_json(const db_get_tool_call_blob_row *v);
-json_t *db_get_tool_call_blob_rows_to_json(const db_get_tool_call_blob_rows *r);
 json_t *db_start_workflow_row_to_json(const db_start_workflow_row *v);
-json_t *db_start_workflow_rows_to_json(const db_start_workflow_rows *r);
 json_t *db_list_workflow_executions_row_to_json(const db_list_workflow_executions_row *v);
 json_t *db_list_workflow_executions_rows_to_json(const db_list_workflow_executions_rows *r);
 json_t *db_list_stuck_workflows_row_to_json(const db_list_stuck_workflows_row *v);

@@ -69,15 +69,6 @@ db_get_value_row_free(db_get_value_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_get_value_rows_free(db_get_value_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_get_value_decode(pqg_row *r, void *out)
 {
@@ -351,15 +342,6 @@ db_increment_counter_row_free(db_increment_counter_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_increment_counter_rows_free(db_increment_counter_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

@@ -33,16 +33,6 @@ typedef struct db_get_value_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_value_row_free(db_get_value_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_value_rows {
-    db_get_value_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_value_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_value_rows_free(db_get_value_rows *r);
-
 /* GetValue :one (queries/key_value.sql:12)
  * An unexpired entry's value and expiry (NULL: never expires).
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -133,16 +123,6 @@ typedef struct db_increment_counter_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_increment_counter_row_free(db_increment_counter_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_increment_counter_rows {
-    db_increment_counter_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_increment_counter_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_increment_counter_rows_free(db_increment_counter_rows *r);
 
 /* IncrementCounter :one (queries/key_value.sql:38)
  * Adds delta to a numeric entry (created at delta when missing or expired) and returns the

@@ -344,7 +344,8 @@ db_find_memories_by_metadata_each_row(const void *row, void *userdata)
 }
 
 int
-db_find_memories_by_metadata_each(pqg_db *db, const char *user_id, const char *filter,
+db_find_memories_by_metadata_each(
+    pqg_db *db, const char *user_id, const char *filter,
     int (*fn)(const db_find_memories_by_metadata_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -407,16 +408,50 @@ static const pqg_stmt db_update_memory_importance_stmt = {
     .column_types = NULL,
 };
 
-int
-db_update_memory_importance(pqg_db *db, float importance, pqg_uuid id)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_update_memory_importance_batch {
+    const db_update_memory_importance_params *items;
+    db_update_memory_importance_fn fn;
+    void *userdata;
+} db_update_memory_importance_batch;
 
-    pqg_args_init(&args, &db_update_memory_importance_stmt);
-    pqg_arg_float(&args, importance);
-    pqg_arg_uuid(&args, id);
-    rc = pqg_exec(db, &db_update_memory_importance_stmt, &args, NULL);
+static void
+db_update_memory_importance_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_update_memory_importance_batch *ctx = userdata;
+    const db_update_memory_importance_params *p = &ctx->items[i];
+
+    pqg_arg_float(args, p->importance);
+    pqg_arg_uuid(args, p->id);
+}
+
+static int
+db_update_memory_importance_result(size_t i, int rc, const void *rows, size_t n_rows,
+                                   int64_t rows_affected, void *userdata)
+{
+    db_update_memory_importance_batch *ctx = userdata;
+
+    (void)rows;
+    (void)n_rows;
+    return ctx->fn(i, rc, rows_affected, ctx->userdata);
+}
+
+int
+db_update_memory_importance(pqg_db *db, const db_update_memory_importance_params *items,
+                            size_t n_items, db_update_memory_importance_fn fn, void *userdata)
+{
+    db_update_memory_importance_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run(db, &db_update_memory_importance_stmt, n_items,
+                       db_update_memory_importance_bind_item, NULL, 0,
+                       fn != NULL ? db_update_memory_importance_result : NULL, &ctx);
     return rc;
 }
 

@@ -121,21 +121,39 @@ PQG_MUST_CHECK int db_find_memories_by_metadata(pqg_db *db, const char *user_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_find_memories_by_metadata_each(pqg_db *db, const char *user_id,
-    const char *filter, int (*fn)(const db_find_memories_by_metadata_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_find_memories_by_metadata_each(
+    pqg_db *db, const char *user_id, const char *filter,
+    int (*fn)(const db_find_memories_by_metadata_row *row, void *userdata), void *userdata);
 
 /* RecordMemoryAccess :execrows (queries/memories.sql:29)
  * Counts a retrieval of these memories (they were put into a prompt).
  * Returns 0 and sets *rows_affected (may be NULL), or a PQG_E* code. */
 PQG_MUST_CHECK int db_record_memory_access(pqg_db *db, pqg_array_uuid ids, int64_t *rows_affected);
 
+/* One item of UpdateMemoryImportance (queries/memories.sql:35). */
+typedef struct db_update_memory_importance_params {
+    float importance; /* $1 */
+    pqg_uuid id; /* $2 */
+} db_update_memory_importance_params;
+
+/* What db_update_memory_importance reports for each item (see below). */
+typedef int (*db_update_memory_importance_fn)(size_t i, int rc, int64_t rows_affected,
+                                              void *userdata);
+
 /* UpdateMemoryImportance :batchexec (queries/memories.sql:35)
  * Stores importance scores re-evaluated by the consolidation job, one batch item per memory.
- * :batchexec runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_update_memory_importance(pqg_db *db, float importance, pqg_uuid id);
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 or its PQG_E* code, and its rows
+ * affected. pqg_last_error() describes item i's failure during the call. fn returns 0 to go on;
+ * anything else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_update_memory_importance(pqg_db *db,
+                                               const db_update_memory_importance_params *items,
+                                               size_t n_items, db_update_memory_importance_fn fn,
+                                               void *userdata);
 
 /* DecayMemoryImportance :execrows (queries/memories.sql:39)
  * Lowers the importance of a user's memories not used since idle_since by factor (0..1).

@@ -38,15 +38,6 @@ db_create_message_row_free(db_create_message_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_create_message_rows_free(db_create_message_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_create_message_decode(pqg_row *r, void *out)
 {
@@ -438,8 +429,8 @@ db_list_messages_by_roles(pqg_db *db, pqg_uuid conversation_id, db_message_role_
         roles_text.items = malloc(n_ * sizeof *roles_text.items);
         if (roles_text.items == NULL)
             rc = PQG_ENOMEM;
-        for (size_t i = 0; roles_text.items != NULL && i < roles.len; i++)
-            roles_text.items[i] = db_message_role_to_string(roles.items[i]);
+        for (size_t k_ = 0; roles_text.items != NULL && k_ < roles.len; k_++)
+            roles_text.items[k_] = db_message_role_to_string(roles.items[k_]);
         roles_text.len = roles.len;
     }
     pqg_args_init(&args, &db_list_messages_by_roles_stmt);
@@ -491,8 +482,8 @@ db_list_messages_by_roles_each(pqg_db *db, pqg_uuid conversation_id, db_message_
         roles_text.items = malloc(n_ * sizeof *roles_text.items);
         if (roles_text.items == NULL)
             rc = PQG_ENOMEM;
-        for (size_t i = 0; roles_text.items != NULL && i < roles.len; i++)
-            roles_text.items[i] = db_message_role_to_string(roles.items[i]);
+        for (size_t k_ = 0; roles_text.items != NULL && k_ < roles.len; k_++)
+            roles_text.items[k_] = db_message_role_to_string(roles.items[k_]);
         roles_text.len = roles.len;
     }
     pqg_args_init(&args, &db_list_messages_by_roles_stmt);
@@ -635,24 +626,6 @@ static const pqg_stmt db_list_opening_messages_stmt = {
     .column_types = db_list_opening_messages_column_types,
 };
 
-void
-db_list_opening_messages_row_free(db_list_opening_messages_row *v)
-{
-    if (v == NULL)
-        return;
-    pqg_free(v->_mem);
-    memset(v, 0, sizeof *v);
-}
-
-void
-db_list_opening_messages_rows_free(db_list_opening_messages_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_list_opening_messages_decode(pqg_row *r, void *out)
 {
@@ -666,62 +639,52 @@ db_list_opening_messages_decode(pqg_row *r, void *out)
     pqg_get_text(r, 1, &dst->content);
 }
 
-int
-db_list_opening_messages(pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
-                         db_list_opening_messages_rows *out)
-{
-    pqg_args args;
-    void *rows = NULL;
-    size_t len = 0;
-    int rc = 0;
-
-    if (out == NULL)
-        return PQG_EINVAL;
-    memset(out, 0, sizeof *out);
-    pqg_args_init(&args, &db_list_opening_messages_stmt);
-    pqg_arg_uuid(&args, conversation_id);
-    pqg_arg_int64(&args, max_messages);
-    rc = pqg_query_many(db, &db_list_opening_messages_stmt, &args, db_list_opening_messages_decode,
-                        sizeof(db_list_opening_messages_row), &rows, &len);
-    out->rows = rows;
-    out->len = len;
-    out->_mem = rows;
-    return rc;
-}
-
-/* Carries the typed callback through pqg_query_each's untyped one. */
-typedef struct db_list_opening_messages_each_ctx {
-    int (*fn)(const db_list_opening_messages_row *row, void *userdata);
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_list_opening_messages_batch {
+    const db_list_opening_messages_params *items;
+    db_list_opening_messages_fn fn;
     void *userdata;
-} db_list_opening_messages_each_ctx;
+} db_list_opening_messages_batch;
+
+static void
+db_list_opening_messages_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_list_opening_messages_batch *ctx = userdata;
+    const db_list_opening_messages_params *p = &ctx->items[i];
+
+    pqg_arg_uuid(args, p->conversation_id);
+    pqg_arg_int64(args, p->max_messages);
+}
 
 static int
-db_list_opening_messages_each_row(const void *row, void *userdata)
+db_list_opening_messages_result(size_t i, int rc, const void *rows, size_t n_rows,
+                                int64_t rows_affected, void *userdata)
 {
-    const db_list_opening_messages_each_ctx *ctx = userdata;
+    db_list_opening_messages_batch *ctx = userdata;
+    int stop = 0;
 
-    return ctx->fn(row, ctx->userdata);
+    (void)rows_affected;
+    if (ctx->fn != NULL)
+        stop = ctx->fn(i, rc, rc == 0 ? rows : NULL, rc == 0 ? n_rows : 0, ctx->userdata);
+    return stop;
 }
 
 int
-db_list_opening_messages_each(pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
-                              int (*fn)(const db_list_opening_messages_row *row, void *userdata),
-                              void *userdata)
+db_list_opening_messages(pqg_db *db, const db_list_opening_messages_params *items, size_t n_items,
+                         db_list_opening_messages_fn fn, void *userdata)
 {
-    pqg_args args;
-    db_list_opening_messages_each_ctx ctx;
-    int rc = 0;
+    db_list_opening_messages_batch ctx;
+    int rc;
 
-    if (fn == NULL)
+    if (items == NULL && n_items > 0)
         return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    pqg_args_init(&args, &db_list_opening_messages_stmt);
-    pqg_arg_uuid(&args, conversation_id);
-    pqg_arg_int64(&args, max_messages);
-    rc = pqg_query_each(db, &db_list_opening_messages_stmt, &args, db_list_opening_messages_decode,
-                        sizeof(db_list_opening_messages_row), db_list_opening_messages_each_row,
-                        &ctx);
+    rc = pqg_batch_run(db, &db_list_opening_messages_stmt, n_items,
+                       db_list_opening_messages_bind_item, db_list_opening_messages_decode,
+                       sizeof(db_list_opening_messages_row), db_list_opening_messages_result, &ctx);
     return rc;
 }
 
@@ -853,33 +816,88 @@ db_search_messages_each(pqg_db *db, const char *query, const char *user_id, int6
 
 static const uint32_t db_bulk_insert_messages_param_types[6] = {2950, 0, 25, 23, 3802, 1184};
 
+/* BulkInsertMessages as COPY: the OIDs are the columns' exact types, so that every value is
+ * bound in COPY's binary form (an enum's is its label: OID 0). */
 static const pqg_stmt db_bulk_insert_messages_stmt = {
     .name = "BulkInsertMessages",
     .sql =
-        "INSERT INTO messages (conversation_id, role, content, token_count, metadata, created_at)\n"
-        "VALUES ($1, $2, $3, $4, $5, $6)",
+        "COPY messages (conversation_id, role, content, token_count, metadata, created_at)\n"
+        "FROM STDIN (FORMAT binary)",
     .n_params = 6,
     .param_types = db_bulk_insert_messages_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
-int
-db_bulk_insert_messages(pqg_db *db, const db_bulk_insert_messages_params *p)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the rows (or their source) through pqg_copy_from. */
+typedef struct db_bulk_insert_messages_copy {
+    const db_bulk_insert_messages_params *rows;
+    int (*next)(db_bulk_insert_messages_params *row, void *userdata);
+    void *userdata;
+    db_bulk_insert_messages_params row; /* the row next filled */
+} db_bulk_insert_messages_copy;
 
-    if (p == NULL)
+static int
+db_bulk_insert_messages_bind_row(size_t i, pqg_args *args, void *userdata)
+{
+    db_bulk_insert_messages_copy *ctx = userdata;
+    const db_bulk_insert_messages_params *p;
+
+    if (ctx->next != NULL) {
+        int more;
+
+        memset(&ctx->row, 0, sizeof ctx->row);
+        more = ctx->next(&ctx->row, ctx->userdata);
+        if (more <= 0)
+            return more;
+        p = &ctx->row;
+    } else {
+        p = &ctx->rows[i];
+    }
+    pqg_arg_uuid(args, p->conversation_id);
+    pqg_arg_text(args, db_message_role_to_string(p->role));
+    pqg_arg_text(args, p->content);
+    pqg_arg_null_int32(args, p->token_count);
+    pqg_arg_jsonb(args, p->metadata);
+    pqg_arg_timestamp(args, p->created_at);
+    return 1;
+}
+
+int
+db_bulk_insert_messages(pqg_db *db, const db_bulk_insert_messages_params *rows, size_t n_rows,
+                        int64_t *copied)
+{
+    db_bulk_insert_messages_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (rows == NULL && n_rows > 0)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_bulk_insert_messages_stmt);
-    pqg_arg_uuid(&args, p->conversation_id);
-    pqg_arg_text(&args, db_message_role_to_string(p->role));
-    pqg_arg_text(&args, p->content);
-    pqg_arg_null_int32(&args, p->token_count);
-    pqg_arg_jsonb(&args, p->metadata);
-    pqg_arg_timestamp(&args, p->created_at);
-    rc = pqg_exec(db, &db_bulk_insert_messages_stmt, &args, NULL);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rows = rows;
+    rc = pqg_copy_from(db, &db_bulk_insert_messages_stmt, n_rows, db_bulk_insert_messages_bind_row,
+                       &ctx, copied);
+    return rc;
+}
+
+int
+db_bulk_insert_messages_from(pqg_db *db,
+                             int (*next)(db_bulk_insert_messages_params *row, void *userdata),
+                             void *userdata, int64_t *copied)
+{
+    db_bulk_insert_messages_copy ctx;
+    int rc;
+
+    if (copied != NULL)
+        *copied = 0;
+    if (next == NULL)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.next = next;
+    ctx.userdata = userdata;
+    rc = pqg_copy_from(db, &db_bulk_insert_messages_stmt, PQG_COPY_UNBOUNDED,
+                       db_bulk_insert_messages_bind_row, &ctx, copied);
     return rc;
 }
 
@@ -908,15 +926,6 @@ db_update_message_content_row_free(db_update_message_content_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_update_message_content_rows_free(db_update_message_content_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void
@@ -961,16 +970,50 @@ static const pqg_stmt db_set_message_token_counts_stmt = {
     .column_types = NULL,
 };
 
-int
-db_set_message_token_counts(pqg_db *db, pqg_null_int32 token_count, pqg_uuid id)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_set_message_token_counts_batch {
+    const db_set_message_token_counts_params *items;
+    db_set_message_token_counts_fn fn;
+    void *userdata;
+} db_set_message_token_counts_batch;
 
-    pqg_args_init(&args, &db_set_message_token_counts_stmt);
-    pqg_arg_null_int32(&args, token_count);
-    pqg_arg_uuid(&args, id);
-    rc = pqg_exec(db, &db_set_message_token_counts_stmt, &args, NULL);
+static void
+db_set_message_token_counts_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_set_message_token_counts_batch *ctx = userdata;
+    const db_set_message_token_counts_params *p = &ctx->items[i];
+
+    pqg_arg_null_int32(args, p->token_count);
+    pqg_arg_uuid(args, p->id);
+}
+
+static int
+db_set_message_token_counts_result(size_t i, int rc, const void *rows, size_t n_rows,
+                                   int64_t rows_affected, void *userdata)
+{
+    db_set_message_token_counts_batch *ctx = userdata;
+
+    (void)rows;
+    (void)n_rows;
+    return ctx->fn(i, rc, rows_affected, ctx->userdata);
+}
+
+int
+db_set_message_token_counts(pqg_db *db, const db_set_message_token_counts_params *items,
+                            size_t n_items, db_set_message_token_counts_fn fn, void *userdata)
+{
+    db_set_message_token_counts_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run(db, &db_set_message_token_counts_stmt, n_items,
+                       db_set_message_token_counts_bind_item, NULL, 0,
+                       fn != NULL ? db_set_message_token_counts_result : NULL, &ctx);
     return rc;
 }
 

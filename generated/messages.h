@@ -34,16 +34,6 @@ typedef struct db_create_message_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_create_message_row_free(db_create_message_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_create_message_rows {
-    db_create_message_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_create_message_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_create_message_rows_free(db_create_message_rows *r);
-
 /* CreateMessage :one (queries/messages.sql:1)
  * Appends a message and bumps the conversation's updated_at in the same statement.
  * token_count may be NULL when the tokenizer has not run yet.
@@ -123,9 +113,9 @@ PQG_MUST_CHECK int db_list_recent_messages(pqg_db *db, pqg_uuid conversation_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_recent_messages_each(pqg_db *db, pqg_uuid conversation_id,
-    int64_t max_messages, int (*fn)(const db_list_recent_messages_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_list_recent_messages_each(
+    pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
+    int (*fn)(const db_list_recent_messages_row *row, void *userdata), void *userdata);
 
 /* A row of ListMessagesByRoles (queries/messages.sql:42). */
 typedef struct db_list_messages_by_roles_row {
@@ -165,8 +155,8 @@ PQG_MUST_CHECK int db_list_messages_by_roles(pqg_db *db, pqg_uuid conversation_i
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_messages_by_roles_each(pqg_db *db, pqg_uuid conversation_id,
-    db_message_role_array roles,
+PQG_MUST_CHECK int db_list_messages_by_roles_each(
+    pqg_db *db, pqg_uuid conversation_id, db_message_role_array roles,
     int (*fn)(const db_list_messages_by_roles_row *row, void *userdata), void *userdata);
 
 /* A row of GetMessagesByIDs (queries/messages.sql:50). */
@@ -205,8 +195,15 @@ PQG_MUST_CHECK int db_get_messages_by_ids(pqg_db *db, pqg_array_uuid ids,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_get_messages_by_ids_each(pqg_db *db, pqg_array_uuid ids,
+PQG_MUST_CHECK int db_get_messages_by_ids_each(
+    pqg_db *db, pqg_array_uuid ids,
     int (*fn)(const db_get_messages_by_ids_row *row, void *userdata), void *userdata);
+
+/* One item of ListOpeningMessages (queries/messages.sql:57). */
+typedef struct db_list_opening_messages_params {
+    pqg_uuid conversation_id; /* $1 */
+    int64_t max_messages; /* $2 */
+} db_list_opening_messages_params;
 
 /* A row of ListOpeningMessages (queries/messages.sql:57). */
 typedef struct db_list_opening_messages_row {
@@ -215,41 +212,27 @@ typedef struct db_list_opening_messages_row {
     void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
 } db_list_opening_messages_row;
 
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_list_opening_messages_row_free(db_list_opening_messages_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_list_opening_messages_rows {
-    db_list_opening_messages_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_list_opening_messages_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_list_opening_messages_rows_free(db_list_opening_messages_rows *r);
+/* What db_list_opening_messages reports for each item (see below). */
+typedef int (*db_list_opening_messages_fn)(size_t i, int rc,
+                                           const db_list_opening_messages_row *rows, size_t n_rows,
+                                           void *userdata);
 
 /* ListOpeningMessages :batchmany (queries/messages.sql:57)
  * The first messages of a conversation, one batch item per conversation: input of the job
  * that titles new conversations.
- * :batchmany runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Returns 0 and fills *out (len 0 when no row matches), or a PQG_E* code.
- * *out owns its rows and their strings: release with db_list_opening_messages_rows_free(); on
- * error *out is empty. */
-PQG_MUST_CHECK int db_list_opening_messages(pqg_db *db, pqg_uuid conversation_id,
-                                            int64_t max_messages,
-                                            db_list_opening_messages_rows *out);
-/* ListOpeningMessages :batchmany (queries/messages.sql:57)
- * The first messages of a conversation, one batch item per conversation: input of the job
- * that titles new conversations.
- * :batchmany runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
- * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_opening_messages_each(pqg_db *db, pqg_uuid conversation_id,
-    int64_t max_messages, int (*fn)(const db_list_opening_messages_row *row, void *userdata),
-    void *userdata);
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 and its rows[0..n_rows) (NULL when
+ * none), or its PQG_E* code and NULL. The rows are borrowed: valid only during the call.
+ * pqg_last_error() describes item i's failure during the call. fn returns 0 to go on; anything
+ * else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_list_opening_messages(pqg_db *db,
+                                            const db_list_opening_messages_params *items,
+                                            size_t n_items, db_list_opening_messages_fn fn,
+                                            void *userdata);
 
 /* A row of SearchMessages (queries/messages.sql:66). */
 typedef struct db_search_messages_row {
@@ -288,11 +271,11 @@ PQG_MUST_CHECK int db_search_messages(pqg_db *db, const char *query, const char 
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_search_messages_each(pqg_db *db, const char *query, const char *user_id,
-    int64_t page_size, int (*fn)(const db_search_messages_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_search_messages_each(
+    pqg_db *db, const char *query, const char *user_id, int64_t page_size,
+    int (*fn)(const db_search_messages_row *row, void *userdata), void *userdata);
 
-/* Parameters of BulkInsertMessages (queries/messages.sql:83). */
+/* One row of BulkInsertMessages (queries/messages.sql:83). */
 typedef struct db_bulk_insert_messages_params {
     pqg_uuid conversation_id; /* $1 */
     db_message_role role; /* $2 */
@@ -304,11 +287,21 @@ typedef struct db_bulk_insert_messages_params {
 
 /* BulkInsertMessages :copyfrom (queries/messages.sql:83)
  * Imports a conversation history (e.g. from an export file) with COPY.
- * :copyfrom inserts one row per call for now: libpqg has no COPY API yet, so the bulk form is
- * not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->token_count.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_bulk_insert_messages(pqg_db *db, const db_bulk_insert_messages_params *p);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): token_count.
+ * Loads rows[0..n_rows) with one binary COPY (rows are borrowed for the call). Atomic: on any
+ * failure no row is kept, and a surrounding transaction is aborted. A failing row's index is in
+ * pqg_copy_last_error_row() and in pqg_last_error()'s message.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_bulk_insert_messages(pqg_db *db, const db_bulk_insert_messages_params *rows,
+                                           size_t n_rows, int64_t *copied);
+/* BulkInsertMessages :copyfrom, streamed (queries/messages.sql:83)
+ * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
+ * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
+ * is borrowed until next is called again or this call returns. Atomic as above.
+ * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
+PQG_MUST_CHECK int db_bulk_insert_messages_from(
+    pqg_db *db, int (*next)(db_bulk_insert_messages_params *row, void *userdata), void *userdata,
+    int64_t *copied);
 
 /* A row of UpdateMessageContent (queries/messages.sql:88). */
 typedef struct db_update_message_content_row {
@@ -318,16 +311,6 @@ typedef struct db_update_message_content_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_update_message_content_row_free(db_update_message_content_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_update_message_content_rows {
-    db_update_message_content_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_update_message_content_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_update_message_content_rows_free(db_update_message_content_rows *r);
 
 /* UpdateMessageContent :one (queries/messages.sql:88)
  * Edits a message's text and returns when the edit happened.
@@ -339,13 +322,31 @@ PQG_MUST_CHECK int db_update_message_content(pqg_db *db, const char *content,
                                              pqg_null_int32 token_count, pqg_uuid id,
                                              db_update_message_content_row *out);
 
+/* One item of SetMessageTokenCounts (queries/messages.sql:95). */
+typedef struct db_set_message_token_counts_params {
+    pqg_null_int32 token_count; /* $1, nullable */
+    pqg_uuid id; /* $2 */
+} db_set_message_token_counts_params;
+
+/* What db_set_message_token_counts reports for each item (see below). */
+typedef int (*db_set_message_token_counts_fn)(size_t i, int rc, int64_t rows_affected,
+                                              void *userdata);
+
 /* SetMessageTokenCounts :batchexec (queries/messages.sql:95)
  * Stores token counts computed by the tokenizer worker, one batch item per message.
- * :batchexec runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): token_count.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_set_message_token_counts(pqg_db *db, pqg_null_int32 token_count, pqg_uuid id);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): token_count.
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 or its PQG_E* code, and its rows
+ * affected. pqg_last_error() describes item i's failure during the call. fn returns 0 to go on;
+ * anything else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_set_message_token_counts(pqg_db *db,
+                                               const db_set_message_token_counts_params *items,
+                                               size_t n_items, db_set_message_token_counts_fn fn,
+                                               void *userdata);
 
 /* DeleteMessagesAfter :execrows (queries/messages.sql:99)
  * Drops every message after after_seq, before regenerating an answer.

@@ -98,15 +98,6 @@ db_conversation_free(db_conversation *v)
 }
 
 void
-db_conversation_rows_free(db_conversation_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_message_free(db_message *v)
 {
     if (v == NULL)
@@ -134,30 +125,12 @@ db_embedding_free(db_embedding *v)
 }
 
 void
-db_embedding_rows_free(db_embedding_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_memory_free(db_memory *v)
 {
     if (v == NULL)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_memory_rows_free(db_memory_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 void
@@ -170,30 +143,12 @@ db_tool_free(db_tool *v)
 }
 
 void
-db_tool_rows_free(db_tool_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_tool_call_free(db_tool_call *v)
 {
     if (v == NULL)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_tool_call_rows_free(db_tool_call_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 void
@@ -206,30 +161,12 @@ db_session_free(db_session *v)
 }
 
 void
-db_session_rows_free(db_session_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_key_value_free(db_key_value *v)
 {
     if (v == NULL)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_key_value_rows_free(db_key_value_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 void
@@ -242,30 +179,12 @@ db_agent_state_free(db_agent_state *v)
 }
 
 void
-db_agent_state_rows_free(db_agent_state_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_raw_data_free(db_raw_data *v)
 {
     if (v == NULL)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_raw_data_rows_free(db_raw_data_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 void
@@ -278,15 +197,6 @@ db_episode_free(db_episode *v)
 }
 
 void
-db_episode_rows_free(db_episode_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_episode_raw_data_free(db_episode_raw_data *v)
 {
     if (v == NULL)
@@ -296,30 +206,12 @@ db_episode_raw_data_free(db_episode_raw_data *v)
 }
 
 void
-db_episode_raw_data_rows_free(db_episode_raw_data_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
-void
 db_workflow_execution_free(db_workflow_execution *v)
 {
     if (v == NULL)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_workflow_execution_rows_free(db_workflow_execution_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 void
@@ -347,15 +239,6 @@ db_pattern_signature_free(db_pattern_signature *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_pattern_signature_rows_free(db_pattern_signature_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 void

@@ -105,16 +105,6 @@ typedef struct db_conversation {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_conversation_free(db_conversation *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_conversation_rows {
-    db_conversation *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_conversation_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_conversation_rows_free(db_conversation_rows *r);
-
 /* A row of table messages. */
 typedef struct db_message {
     pqg_uuid id;
@@ -158,16 +148,6 @@ typedef struct db_embedding {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_embedding_free(db_embedding *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_embedding_rows {
-    db_embedding *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_embedding_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_embedding_rows_free(db_embedding_rows *r);
-
 /* A row of table memories. */
 typedef struct db_memory {
     pqg_uuid id;
@@ -187,16 +167,6 @@ typedef struct db_memory {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_memory_free(db_memory *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_memory_rows {
-    db_memory *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_memory_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_memory_rows_free(db_memory_rows *r);
-
 /* A row of table tools. */
 typedef struct db_tool {
     int32_t id;
@@ -214,16 +184,6 @@ typedef struct db_tool {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_tool_free(db_tool *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_tool_rows {
-    db_tool *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_tool_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_tool_rows_free(db_tool_rows *r);
 
 /* A row of table tool_calls. */
 typedef struct db_tool_call {
@@ -247,16 +207,6 @@ typedef struct db_tool_call {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_tool_call_free(db_tool_call *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_tool_call_rows {
-    db_tool_call *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_tool_call_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_tool_call_rows_free(db_tool_call_rows *r);
-
 /* A row of table sessions. */
 typedef struct db_session {
     const char *id;
@@ -271,16 +221,6 @@ typedef struct db_session {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_session_free(db_session *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_session_rows {
-    db_session *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_session_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_session_rows_free(db_session_rows *r);
 
 /* A row of table key_value. */
 typedef struct db_key_value {
@@ -297,16 +237,6 @@ typedef struct db_key_value {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_key_value_free(db_key_value *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_key_value_rows {
-    db_key_value *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_key_value_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_key_value_rows_free(db_key_value_rows *r);
-
 /* A row of table agent_states. */
 typedef struct db_agent_state {
     const char *agent_id;
@@ -320,16 +250,6 @@ typedef struct db_agent_state {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_agent_state_free(db_agent_state *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_agent_state_rows {
-    db_agent_state *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_agent_state_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_agent_state_rows_free(db_agent_state_rows *r);
 
 /* A row of table raw_data. */
 typedef struct db_raw_data {
@@ -347,16 +267,6 @@ typedef struct db_raw_data {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_raw_data_free(db_raw_data *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_raw_data_rows {
-    db_raw_data *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_raw_data_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_raw_data_rows_free(db_raw_data_rows *r);
 
 /* A row of table episodes. */
 typedef struct db_episode {
@@ -378,16 +288,6 @@ typedef struct db_episode {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_episode_free(db_episode *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_episode_rows {
-    db_episode *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_episode_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_episode_rows_free(db_episode_rows *r);
-
 /* A row of table episode_raw_data. */
 typedef struct db_episode_raw_data {
     pqg_uuid episode_id;
@@ -399,16 +299,6 @@ typedef struct db_episode_raw_data {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_episode_raw_data_free(db_episode_raw_data *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_episode_raw_data_rows {
-    db_episode_raw_data *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_episode_raw_data_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_episode_raw_data_rows_free(db_episode_raw_data_rows *r);
 
 /* A row of table workflow_executions. */
 typedef struct db_workflow_execution {
@@ -427,16 +317,6 @@ typedef struct db_workflow_execution {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_workflow_execution_free(db_workflow_execution *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_workflow_execution_rows {
-    db_workflow_execution *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_workflow_execution_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_workflow_execution_rows_free(db_workflow_execution_rows *r);
 
 /* A row of table action_history. */
 typedef struct db_action_history {
@@ -483,16 +363,6 @@ typedef struct db_pattern_signature {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_pattern_signature_free(db_pattern_signature *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_pattern_signature_rows {
-    db_pattern_signature *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_pattern_signature_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_pattern_signature_rows_free(db_pattern_signature_rows *r);
 
 /* A row of view failed_actions. */
 typedef struct db_failed_action {

@@ -352,24 +352,6 @@ static const pqg_stmt db_adjust_pattern_confidence_stmt = {
     .column_types = db_adjust_pattern_confidence_column_types,
 };
 
-void
-db_adjust_pattern_confidence_row_free(db_adjust_pattern_confidence_row *v)
-{
-    if (v == NULL)
-        return;
-    pqg_free(v->_mem);
-    memset(v, 0, sizeof *v);
-}
-
-void
-db_adjust_pattern_confidence_rows_free(db_adjust_pattern_confidence_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_adjust_pattern_confidence_decode(pqg_row *r, void *out)
 {
@@ -378,22 +360,55 @@ db_adjust_pattern_confidence_decode(pqg_row *r, void *out)
     pqg_get_numeric(r, 0, &dst->confidence);
 }
 
-int
-db_adjust_pattern_confidence(pqg_db *db, const char *delta, const char *signature,
-                             db_adjust_pattern_confidence_row *out)
-{
-    pqg_args args;
-    void *mem = NULL;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_adjust_pattern_confidence_batch {
+    const db_adjust_pattern_confidence_params *items;
+    db_adjust_pattern_confidence_fn fn;
+    void *userdata;
+} db_adjust_pattern_confidence_batch;
 
-    if (out == NULL)
+static void
+db_adjust_pattern_confidence_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_adjust_pattern_confidence_batch *ctx = userdata;
+    const db_adjust_pattern_confidence_params *p = &ctx->items[i];
+
+    pqg_arg_numeric(args, p->delta);
+    pqg_arg_text(args, p->signature);
+}
+
+static int
+db_adjust_pattern_confidence_result(size_t i, int rc, const void *rows, size_t n_rows,
+                                    int64_t rows_affected, void *userdata)
+{
+    db_adjust_pattern_confidence_batch *ctx = userdata;
+    int stop = 0;
+
+    (void)n_rows;
+    (void)rows_affected;
+    if (ctx->fn != NULL)
+        stop = ctx->fn(i, rc, rc == 0 ? rows : NULL, ctx->userdata);
+    return stop;
+}
+
+int
+db_adjust_pattern_confidence(pqg_db *db, const db_adjust_pattern_confidence_params *items,
+                             size_t n_items, db_adjust_pattern_confidence_fn fn, void *userdata)
+{
+    db_adjust_pattern_confidence_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_adjust_pattern_confidence_stmt);
-    pqg_arg_numeric(&args, delta);
-    pqg_arg_text(&args, signature);
-    rc = pqg_query_one(db, &db_adjust_pattern_confidence_stmt, &args,
-                       db_adjust_pattern_confidence_decode, out, sizeof *out, &mem);
-    out->_mem = mem;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run_one(db, &db_adjust_pattern_confidence_stmt, n_items,
+                           db_adjust_pattern_confidence_bind_item,
+                           db_adjust_pattern_confidence_decode,
+                           sizeof(db_adjust_pattern_confidence_row),
+                           db_adjust_pattern_confidence_result, &ctx);
     return rc;
 }
 

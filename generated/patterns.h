@@ -117,9 +117,15 @@ PQG_MUST_CHECK int db_match_patterns(pqg_db *db, const char *fragment, const cha
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_match_patterns_each(pqg_db *db, const char *fragment,
-    const char *min_confidence, int (*fn)(const db_match_patterns_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_match_patterns_each(
+    pqg_db *db, const char *fragment, const char *min_confidence,
+    int (*fn)(const db_match_patterns_row *row, void *userdata), void *userdata);
+
+/* One item of AdjustPatternConfidence (queries/patterns.sql:32). */
+typedef struct db_adjust_pattern_confidence_params {
+    const char *delta; /* $1 */
+    const char *signature; /* $2 */
+} db_adjust_pattern_confidence_params;
 
 /* A row of AdjustPatternConfidence (queries/patterns.sql:32). */
 typedef struct db_adjust_pattern_confidence_row {
@@ -127,30 +133,28 @@ typedef struct db_adjust_pattern_confidence_row {
     void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
 } db_adjust_pattern_confidence_row;
 
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_adjust_pattern_confidence_row_free(db_adjust_pattern_confidence_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_adjust_pattern_confidence_rows {
-    db_adjust_pattern_confidence_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_adjust_pattern_confidence_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_adjust_pattern_confidence_rows_free(db_adjust_pattern_confidence_rows *r);
+/* What db_adjust_pattern_confidence reports for each item (see below). */
+typedef int (*db_adjust_pattern_confidence_fn)(size_t i, int rc,
+                                               const db_adjust_pattern_confidence_row *row,
+                                               void *userdata);
 
 /* AdjustPatternConfidence :batchone (queries/patterns.sql:32)
  * Moves a pattern's confidence by delta (positive after a confirmed prediction, negative
  * after a wrong one), clamped to [0, 1]. One batch item per pattern.
- * :batchone runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_adjust_pattern_confidence_row_free(); on error *out is
- * empty. */
-PQG_MUST_CHECK int db_adjust_pattern_confidence(pqg_db *db, const char *delta,
-                                                const char *signature,
-                                                db_adjust_pattern_confidence_row *out);
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 and its row, or its PQG_E* code and
+ * NULL; an item without a row gets PQG_ENOTFOUND, which fails neither the batch nor the return
+ * value. The row is borrowed: valid only during the call. pqg_last_error() describes item i's
+ * failure during the call. fn returns 0 to go on; anything else stops the calls (the batch still
+ * runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_adjust_pattern_confidence(pqg_db *db,
+                                                const db_adjust_pattern_confidence_params *items,
+                                                size_t n_items, db_adjust_pattern_confidence_fn fn,
+                                                void *userdata);
 
 /* PrunePatterns :execrows (queries/patterns.sql:40)
  * Forgets patterns that stayed below min_confidence and were not seen since stale_before.

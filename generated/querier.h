@@ -11,7 +11,11 @@ typedef struct db_querier {
     /* RecordAction :one (queries/actions.sql:1) */
     int (*record_action)(pqg_db *db, const db_record_action_params *p, db_record_action_row *out);
     /* BulkRecordActions :copyfrom (queries/actions.sql:7) */
-    int (*bulk_record_actions)(pqg_db *db, const db_bulk_record_actions_params *p);
+    int (*bulk_record_actions)(pqg_db *db, const db_bulk_record_actions_params *rows, size_t n_rows,
+                               int64_t *copied);
+    int (*bulk_record_actions_from)(pqg_db *db,
+                                    int (*next)(db_bulk_record_actions_params *row, void *userdata),
+                                    void *userdata, int64_t *copied);
     /* CompleteAction :execrows (queries/actions.sql:14) */
     int (*complete_action)(pqg_db *db, const db_complete_action_params *p, int64_t *rows_affected);
     /* ListActionsForWorkflow :many (queries/actions.sql:24) */
@@ -26,14 +30,14 @@ typedef struct db_querier {
     int (*get_workflow_timeline)(pqg_db *db, pqg_uuid workflow_id,
                                  pqg_timestamp workflow_started_at,
                                  db_get_workflow_timeline_rows *out);
-    int (*get_workflow_timeline_each)(pqg_db *db, pqg_uuid workflow_id,
-        pqg_timestamp workflow_started_at,
+    int (*get_workflow_timeline_each)(
+        pqg_db *db, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
         int (*fn)(const db_get_workflow_timeline_row *row, void *userdata), void *userdata);
     /* FindActionsByParameters :many (queries/actions.sql:44) */
     int (*find_actions_by_parameters)(pqg_db *db, const db_find_actions_by_parameters_params *p,
                                       db_find_actions_by_parameters_rows *out);
-    int (*find_actions_by_parameters_each)(pqg_db *db,
-        const db_find_actions_by_parameters_params *p,
+    int (*find_actions_by_parameters_each)(
+        pqg_db *db, const db_find_actions_by_parameters_params *p,
         int (*fn)(const db_find_actions_by_parameters_row *row, void *userdata), void *userdata);
     /* ListFailedActions :many (queries/actions.sql:55) */
     int (*list_failed_actions)(pqg_db *db, pqg_timestamp since, const char *action_type,
@@ -46,8 +50,8 @@ typedef struct db_querier {
     int (*get_action_parameter)(pqg_db *db, const char *param_name, pqg_uuid workflow_id,
                                 pqg_timestamp workflow_started_at,
                                 db_get_action_parameter_rows *out);
-    int (*get_action_parameter_each)(pqg_db *db, const char *param_name, pqg_uuid workflow_id,
-        pqg_timestamp workflow_started_at,
+    int (*get_action_parameter_each)(
+        pqg_db *db, const char *param_name, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
         int (*fn)(const db_get_action_parameter_row *row, void *userdata), void *userdata);
     /* UpsertAgentState :one (queries/agent_states.sql:1) */
     int (*upsert_agent_state)(pqg_db *db, const char *agent_id, const char *session_id,
@@ -61,7 +65,8 @@ typedef struct db_querier {
     /* ListAgentStatesForSession :many (queries/agent_states.sql:21) */
     int (*list_agent_states_for_session)(pqg_db *db, const char *session_id,
                                          db_list_agent_states_for_session_rows *out);
-    int (*list_agent_states_for_session_each)(pqg_db *db, const char *session_id,
+    int (*list_agent_states_for_session_each)(
+        pqg_db *db, const char *session_id,
         int (*fn)(const db_list_agent_states_for_session_row *row, void *userdata), void *userdata);
     /* ListAgentStates :many (queries/agent_states.sql:28) */
     int (*list_agent_states)(pqg_db *db, const db_list_agent_states_params *p,
@@ -94,8 +99,8 @@ typedef struct db_querier {
                                                 pqg_null_timestamp updated_before,
                                                 int64_t page_size,
                                                 db_list_conversations_with_last_message_rows *out);
-    int (*list_conversations_with_last_message_each)(pqg_db *db, const char *user_id,
-        pqg_null_timestamp updated_before, int64_t page_size,
+    int (*list_conversations_with_last_message_each)(
+        pqg_db *db, const char *user_id, pqg_null_timestamp updated_before, int64_t page_size,
         int (*fn)(const db_list_conversations_with_last_message_row *row, void *userdata),
         void *userdata);
     /* CountConversations :one (queries/conversations.sql:60) */
@@ -103,14 +108,15 @@ typedef struct db_querier {
     /* GetConversationsByIDs :many (queries/conversations.sql:66) */
     int (*get_conversations_by_ids)(pqg_db *db, pqg_array_uuid ids,
                                     db_get_conversations_by_ids_rows *out);
-    int (*get_conversations_by_ids_each)(pqg_db *db, pqg_array_uuid ids,
+    int (*get_conversations_by_ids_each)(
+        pqg_db *db, pqg_array_uuid ids,
         int (*fn)(const db_get_conversations_by_ids_row *row, void *userdata), void *userdata);
     /* FindConversationsByMetadata :many (queries/conversations.sql:72) */
     int (*find_conversations_by_metadata)(pqg_db *db, const char *user_id, const char *filter,
                                           int64_t page_size,
                                           db_find_conversations_by_metadata_rows *out);
-    int (*find_conversations_by_metadata_each)(pqg_db *db, const char *user_id, const char *filter,
-        int64_t page_size,
+    int (*find_conversations_by_metadata_each)(
+        pqg_db *db, const char *user_id, const char *filter, int64_t page_size,
         int (*fn)(const db_find_conversations_by_metadata_row *row, void *userdata),
         void *userdata);
     /* UpdateConversationTitle :execrows (queries/conversations.sql:83) */
@@ -120,7 +126,9 @@ typedef struct db_querier {
     int (*merge_conversation_metadata)(pqg_db *db, const char *patch, pqg_uuid id,
                                        db_merge_conversation_metadata_row *out);
     /* SetConversationPinned :batchexec (queries/conversations.sql:96) */
-    int (*set_conversation_pinned)(pqg_db *db, bool pinned, pqg_uuid id, const char *user_id);
+    int (*set_conversation_pinned)(pqg_db *db, const db_set_conversation_pinned_params *items,
+                                   size_t n_items, db_set_conversation_pinned_fn fn,
+                                   void *userdata);
     /* TouchConversation :exec (queries/conversations.sql:102) */
     int (*touch_conversation)(pqg_db *db, pqg_uuid id);
     /* SoftDeleteConversation :execrows (queries/conversations.sql:106) */
@@ -143,7 +151,8 @@ typedef struct db_querier {
     /* ListEmbeddingRecords :many (queries/embeddings.sql:30) */
     int (*list_embedding_records)(pqg_db *db, const db_list_embedding_records_params *p,
                                   db_list_embedding_records_rows *out);
-    int (*list_embedding_records_each)(pqg_db *db, const db_list_embedding_records_params *p,
+    int (*list_embedding_records_each)(
+        pqg_db *db, const db_list_embedding_records_params *p,
         int (*fn)(const db_list_embedding_records_row *row, void *userdata), void *userdata);
     /* DeleteEmbeddingsForContent :execrows (queries/embeddings.sql:39) */
     int (*delete_embeddings_for_content)(pqg_db *db, const char *content_type,
@@ -157,43 +166,54 @@ typedef struct db_querier {
     /* SearchSimilarEmbeddings :many (queries/embeddings_vector.sql:19) */
     int (*search_similar_embeddings)(pqg_db *db, const db_search_similar_embeddings_params *p,
                                      db_search_similar_embeddings_rows *out);
-    int (*search_similar_embeddings_each)(pqg_db *db, const db_search_similar_embeddings_params *p,
+    int (*search_similar_embeddings_each)(
+        pqg_db *db, const db_search_similar_embeddings_params *p,
         int (*fn)(const db_search_similar_embeddings_row *row, void *userdata), void *userdata);
     /* SearchSimilarMemories :many (queries/embeddings_vector.sql:35) */
     int (*search_similar_memories)(pqg_db *db, const db_search_similar_memories_params *p,
                                    db_search_similar_memories_rows *out);
-    int (*search_similar_memories_each)(pqg_db *db, const db_search_similar_memories_params *p,
+    int (*search_similar_memories_each)(
+        pqg_db *db, const db_search_similar_memories_params *p,
         int (*fn)(const db_search_similar_memories_row *row, void *userdata), void *userdata);
     /* SearchSimilarMessages :many (queries/embeddings_vector.sql:52) */
     int (*search_similar_messages)(pqg_db *db, const db_search_similar_messages_params *p,
                                    db_search_similar_messages_rows *out);
-    int (*search_similar_messages_each)(pqg_db *db, const db_search_similar_messages_params *p,
+    int (*search_similar_messages_each)(
+        pqg_db *db, const db_search_similar_messages_params *p,
         int (*fn)(const db_search_similar_messages_row *row, void *userdata), void *userdata);
     /* ListMissingEmbeddings :many (queries/embeddings_vector.sql:71) */
     int (*list_missing_embeddings)(pqg_db *db, int64_t batch_size,
                                    db_list_missing_embeddings_rows *out);
-    int (*list_missing_embeddings_each)(pqg_db *db, int64_t batch_size,
+    int (*list_missing_embeddings_each)(
+        pqg_db *db, int64_t batch_size,
         int (*fn)(const db_list_missing_embeddings_row *row, void *userdata), void *userdata);
     /* InsertRawData :one (queries/episodes.sql:1) */
     int (*insert_raw_data)(pqg_db *db, const db_insert_raw_data_params *p,
                            db_insert_raw_data_row *out);
     /* BulkInsertRawData :copyfrom (queries/episodes.sql:7) */
-    int (*bulk_insert_raw_data)(pqg_db *db, const db_bulk_insert_raw_data_params *p);
+    int (*bulk_insert_raw_data)(pqg_db *db, const db_bulk_insert_raw_data_params *rows,
+                                size_t n_rows, int64_t *copied);
+    int (*bulk_insert_raw_data_from)(
+        pqg_db *db, int (*next)(db_bulk_insert_raw_data_params *row, void *userdata),
+        void *userdata, int64_t *copied);
     /* ListUnlinkedRawData :many (queries/episodes.sql:12) */
     int (*list_unlinked_raw_data)(pqg_db *db, const char *session_id, int64_t batch_size,
                                   db_list_unlinked_raw_data_rows *out);
-    int (*list_unlinked_raw_data_each)(pqg_db *db, const char *session_id, int64_t batch_size,
+    int (*list_unlinked_raw_data_each)(
+        pqg_db *db, const char *session_id, int64_t batch_size,
         int (*fn)(const db_list_unlinked_raw_data_row *row, void *userdata), void *userdata);
     /* CreateEpisode :one (queries/episodes.sql:21) */
     int (*create_episode)(pqg_db *db, const db_create_episode_params *p, db_episode *out);
     /* GetEpisode :one (queries/episodes.sql:29) */
     int (*get_episode)(pqg_db *db, pqg_uuid id, db_episode *out);
     /* LinkEpisodeRawData :batchexec (queries/episodes.sql:32) */
-    int (*link_episode_raw_data)(pqg_db *db, const db_link_episode_raw_data_params *p);
+    int (*link_episode_raw_data)(pqg_db *db, const db_link_episode_raw_data_params *items,
+                                 size_t n_items, db_link_episode_raw_data_fn fn, void *userdata);
     /* ListEpisodeRawData :many (queries/episodes.sql:38) */
     int (*list_episode_raw_data)(pqg_db *db, pqg_uuid episode_id,
                                  db_list_episode_raw_data_rows *out);
-    int (*list_episode_raw_data_each)(pqg_db *db, pqg_uuid episode_id,
+    int (*list_episode_raw_data_each)(
+        pqg_db *db, pqg_uuid episode_id,
         int (*fn)(const db_list_episode_raw_data_row *row, void *userdata), void *userdata);
     /* ListEpisodes :many (queries/episodes.sql:47) */
     int (*list_episodes)(pqg_db *db, const db_list_episodes_params *p, db_list_episodes_rows *out);
@@ -203,7 +223,8 @@ typedef struct db_querier {
     /* ListLatestEpisodePerSession :many (queries/episodes.sql:61) */
     int (*list_latest_episode_per_session)(pqg_db *db, const char *agent_id,
                                            db_list_latest_episode_per_session_rows *out);
-    int (*list_latest_episode_per_session_each)(pqg_db *db, const char *agent_id,
+    int (*list_latest_episode_per_session_each)(
+        pqg_db *db, const char *agent_id,
         int (*fn)(const db_list_latest_episode_per_session_row *row, void *userdata),
         void *userdata);
     /* GetEpisodeTree :many (queries/episodes.sql:69) */
@@ -255,12 +276,15 @@ typedef struct db_querier {
     /* FindMemoriesByMetadata :many (queries/memories.sql:22) */
     int (*find_memories_by_metadata)(pqg_db *db, const char *user_id, const char *filter,
                                      db_find_memories_by_metadata_rows *out);
-    int (*find_memories_by_metadata_each)(pqg_db *db, const char *user_id, const char *filter,
+    int (*find_memories_by_metadata_each)(
+        pqg_db *db, const char *user_id, const char *filter,
         int (*fn)(const db_find_memories_by_metadata_row *row, void *userdata), void *userdata);
     /* RecordMemoryAccess :execrows (queries/memories.sql:29) */
     int (*record_memory_access)(pqg_db *db, pqg_array_uuid ids, int64_t *rows_affected);
     /* UpdateMemoryImportance :batchexec (queries/memories.sql:35) */
-    int (*update_memory_importance)(pqg_db *db, float importance, pqg_uuid id);
+    int (*update_memory_importance)(pqg_db *db, const db_update_memory_importance_params *items,
+                                    size_t n_items, db_update_memory_importance_fn fn,
+                                    void *userdata);
     /* DecayMemoryImportance :execrows (queries/memories.sql:39) */
     int (*decay_memory_importance)(pqg_db *db, float factor, const char *user_id,
                                    pqg_timestamp idle_since, int64_t *rows_affected);
@@ -280,23 +304,23 @@ typedef struct db_querier {
     /* ListRecentMessages :many (queries/messages.sql:29) */
     int (*list_recent_messages)(pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
                                 db_list_recent_messages_rows *out);
-    int (*list_recent_messages_each)(pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
+    int (*list_recent_messages_each)(
+        pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
         int (*fn)(const db_list_recent_messages_row *row, void *userdata), void *userdata);
     /* ListMessagesByRoles :many (queries/messages.sql:42) */
     int (*list_messages_by_roles)(pqg_db *db, pqg_uuid conversation_id, db_message_role_array roles,
                                   db_list_messages_by_roles_rows *out);
-    int (*list_messages_by_roles_each)(pqg_db *db, pqg_uuid conversation_id,
-        db_message_role_array roles,
+    int (*list_messages_by_roles_each)(
+        pqg_db *db, pqg_uuid conversation_id, db_message_role_array roles,
         int (*fn)(const db_list_messages_by_roles_row *row, void *userdata), void *userdata);
     /* GetMessagesByIDs :many (queries/messages.sql:50) */
     int (*get_messages_by_ids)(pqg_db *db, pqg_array_uuid ids, db_get_messages_by_ids_rows *out);
-    int (*get_messages_by_ids_each)(pqg_db *db, pqg_array_uuid ids,
+    int (*get_messages_by_ids_each)(
+        pqg_db *db, pqg_array_uuid ids,
         int (*fn)(const db_get_messages_by_ids_row *row, void *userdata), void *userdata);
     /* ListOpeningMessages :batchmany (queries/messages.sql:57) */
-    int (*list_opening_messages)(pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
-                                 db_list_opening_messages_rows *out);
-    int (*list_opening_messages_each)(pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
-        int (*fn)(const db_list_opening_messages_row *row, void *userdata), void *userdata);
+    int (*list_opening_messages)(pqg_db *db, const db_list_opening_messages_params *items,
+                                 size_t n_items, db_list_opening_messages_fn fn, void *userdata);
     /* SearchMessages :many (queries/messages.sql:66) */
     int (*search_messages)(pqg_db *db, const char *query, const char *user_id, int64_t page_size,
                            db_search_messages_rows *out);
@@ -305,12 +329,18 @@ typedef struct db_querier {
                                 int (*fn)(const db_search_messages_row *row, void *userdata),
                                 void *userdata);
     /* BulkInsertMessages :copyfrom (queries/messages.sql:83) */
-    int (*bulk_insert_messages)(pqg_db *db, const db_bulk_insert_messages_params *p);
+    int (*bulk_insert_messages)(pqg_db *db, const db_bulk_insert_messages_params *rows,
+                                size_t n_rows, int64_t *copied);
+    int (*bulk_insert_messages_from)(
+        pqg_db *db, int (*next)(db_bulk_insert_messages_params *row, void *userdata),
+        void *userdata, int64_t *copied);
     /* UpdateMessageContent :one (queries/messages.sql:88) */
     int (*update_message_content)(pqg_db *db, const char *content, pqg_null_int32 token_count,
                                   pqg_uuid id, db_update_message_content_row *out);
     /* SetMessageTokenCounts :batchexec (queries/messages.sql:95) */
-    int (*set_message_token_counts)(pqg_db *db, pqg_null_int32 token_count, pqg_uuid id);
+    int (*set_message_token_counts)(pqg_db *db, const db_set_message_token_counts_params *items,
+                                    size_t n_items, db_set_message_token_counts_fn fn,
+                                    void *userdata);
     /* DeleteMessagesAfter :execrows (queries/messages.sql:99) */
     int (*delete_messages_after)(pqg_db *db, pqg_uuid conversation_id, int64_t after_seq,
                                  int64_t *rows_affected);
@@ -333,8 +363,9 @@ typedef struct db_querier {
                                int (*fn)(const db_match_patterns_row *row, void *userdata),
                                void *userdata);
     /* AdjustPatternConfidence :batchone (queries/patterns.sql:32) */
-    int (*adjust_pattern_confidence)(pqg_db *db, const char *delta, const char *signature,
-                                     db_adjust_pattern_confidence_row *out);
+    int (*adjust_pattern_confidence)(pqg_db *db, const db_adjust_pattern_confidence_params *items,
+                                     size_t n_items, db_adjust_pattern_confidence_fn fn,
+                                     void *userdata);
     /* PrunePatterns :execrows (queries/patterns.sql:40) */
     int (*prune_patterns)(pqg_db *db, const char *min_confidence, pqg_timestamp stale_before,
                           int64_t *rows_affected);
@@ -371,7 +402,8 @@ typedef struct db_querier {
     /* DailyMessageVolume :many (queries/stats.sql:14) */
     int (*daily_message_volume)(pqg_db *db, const char *user_id, pqg_date since_date,
                                 db_daily_message_volume_rows *out);
-    int (*daily_message_volume_each)(pqg_db *db, const char *user_id, pqg_date since_date,
+    int (*daily_message_volume_each)(
+        pqg_db *db, const char *user_id, pqg_date since_date,
         int (*fn)(const db_daily_message_volume_row *row, void *userdata), void *userdata);
     /* ToolUsageStats :many (queries/stats.sql:26) */
     int (*tool_usage_stats)(pqg_db *db, pqg_timestamp since, db_tool_usage_stats_rows *out);
@@ -380,17 +412,20 @@ typedef struct db_querier {
                                  void *userdata);
     /* MemoryStatsByKind :many (queries/stats.sql:41) */
     int (*memory_stats_by_kind)(pqg_db *db, const char *user_id, db_memory_stats_by_kind_rows *out);
-    int (*memory_stats_by_kind_each)(pqg_db *db, const char *user_id,
+    int (*memory_stats_by_kind_each)(
+        pqg_db *db, const char *user_id,
         int (*fn)(const db_memory_stats_by_kind_row *row, void *userdata), void *userdata);
     /* WorkflowStatsByName :many (queries/stats.sql:53) */
     int (*workflow_stats_by_name)(pqg_db *db, pqg_timestamp since,
                                   db_workflow_stats_by_name_rows *out);
-    int (*workflow_stats_by_name_each)(pqg_db *db, pqg_timestamp since,
+    int (*workflow_stats_by_name_each)(
+        pqg_db *db, pqg_timestamp since,
         int (*fn)(const db_workflow_stats_by_name_row *row, void *userdata), void *userdata);
     /* TopFailingActionTypes :many (queries/stats.sql:68) */
     int (*top_failing_action_types)(pqg_db *db, pqg_timestamp since, int64_t max_results,
                                     db_top_failing_action_types_rows *out);
-    int (*top_failing_action_types_each)(pqg_db *db, pqg_timestamp since, int64_t max_results,
+    int (*top_failing_action_types_each)(
+        pqg_db *db, pqg_timestamp since, int64_t max_results,
         int (*fn)(const db_top_failing_action_types_row *row, void *userdata), void *userdata);
     /* TopEpisodeTags :many (queries/stats.sql:82) */
     int (*top_episode_tags)(pqg_db *db, const char *agent_id, int64_t max_results,
@@ -413,7 +448,8 @@ typedef struct db_querier {
     int (*get_tool_by_name)(pqg_db *db, const char *name, db_tool *out);
     /* ListToolsForRole :many (queries/tools.sql:19) */
     int (*list_tools_for_role)(pqg_db *db, db_message_role role, db_list_tools_for_role_rows *out);
-    int (*list_tools_for_role_each)(pqg_db *db, db_message_role role,
+    int (*list_tools_for_role_each)(
+        pqg_db *db, db_message_role role,
         int (*fn)(const db_list_tools_for_role_row *row, void *userdata), void *userdata);
     /* SetToolEnabled :execrows (queries/tools.sql:26) */
     int (*set_tool_enabled)(pqg_db *db, bool enabled, const char *name, int64_t *rows_affected);
@@ -423,17 +459,20 @@ typedef struct db_querier {
     /* ClaimPendingToolCalls :many (queries/tools.sql:35) */
     int (*claim_pending_tool_calls)(pqg_db *db, int64_t batch_size,
                                     db_claim_pending_tool_calls_rows *out);
-    int (*claim_pending_tool_calls_each)(pqg_db *db, int64_t batch_size,
+    int (*claim_pending_tool_calls_each)(
+        pqg_db *db, int64_t batch_size,
         int (*fn)(const db_claim_pending_tool_calls_row *row, void *userdata), void *userdata);
     /* StartToolCall :batchone (queries/tools.sql:47) */
-    int (*start_tool_call)(pqg_db *db, int64_t id, db_start_tool_call_row *out);
+    int (*start_tool_call)(pqg_db *db, const db_start_tool_call_params *items, size_t n_items,
+                           db_start_tool_call_fn fn, void *userdata);
     /* CompleteToolCall :execrows (queries/tools.sql:55) */
     int (*complete_tool_call)(pqg_db *db, const db_complete_tool_call_params *p,
                               int64_t *rows_affected);
     /* ListToolCallsForMessage :many (queries/tools.sql:69) */
     int (*list_tool_calls_for_message)(pqg_db *db, pqg_uuid message_id,
                                        db_list_tool_calls_for_message_rows *out);
-    int (*list_tool_calls_for_message_each)(pqg_db *db, pqg_uuid message_id,
+    int (*list_tool_calls_for_message_each)(
+        pqg_db *db, pqg_uuid message_id,
         int (*fn)(const db_list_tool_calls_for_message_row *row, void *userdata), void *userdata);
     /* GetToolCallBlob :one (queries/tools.sql:78) */
     int (*get_tool_call_blob)(pqg_db *db, int64_t id, db_get_tool_call_blob_row *out);
@@ -453,15 +492,18 @@ typedef struct db_querier {
     /* ListWorkflowExecutions :many (queries/workflows.sql:27) */
     int (*list_workflow_executions)(pqg_db *db, const db_list_workflow_executions_params *p,
                                     db_list_workflow_executions_rows *out);
-    int (*list_workflow_executions_each)(pqg_db *db, const db_list_workflow_executions_params *p,
+    int (*list_workflow_executions_each)(
+        pqg_db *db, const db_list_workflow_executions_params *p,
         int (*fn)(const db_list_workflow_executions_row *row, void *userdata), void *userdata);
     /* ListStuckWorkflows :many (queries/workflows.sql:39) */
     int (*list_stuck_workflows)(pqg_db *db, pqg_interval max_runtime,
                                 db_list_stuck_workflows_rows *out);
-    int (*list_stuck_workflows_each)(pqg_db *db, pqg_interval max_runtime,
+    int (*list_stuck_workflows_each)(
+        pqg_db *db, pqg_interval max_runtime,
         int (*fn)(const db_list_stuck_workflows_row *row, void *userdata), void *userdata);
     /* CancelWorkflow :batchexec (queries/workflows.sql:46) */
-    int (*cancel_workflow)(pqg_db *db, const char *reason, pqg_uuid id, pqg_timestamp started_at);
+    int (*cancel_workflow)(pqg_db *db, const db_cancel_workflow_params *items, size_t n_items,
+                           db_cancel_workflow_fn fn, void *userdata);
     /* DeleteWorkflowsBefore :execrows (queries/workflows.sql:52) */
     int (*delete_workflows_before)(pqg_db *db, pqg_timestamp cutoff, int64_t *rows_affected);
 } db_querier;

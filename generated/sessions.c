@@ -130,15 +130,6 @@ db_get_session_field_row_free(db_get_session_field_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_get_session_field_rows_free(db_get_session_field_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_get_session_field_decode(pqg_row *r, void *out)
 {
@@ -190,15 +181,6 @@ db_update_session_data_row_free(db_update_session_data_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_update_session_data_rows_free(db_update_session_data_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void
@@ -256,15 +238,6 @@ db_set_session_path_row_free(db_set_session_path_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_set_session_path_rows_free(db_set_session_path_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

@@ -39,16 +39,6 @@ typedef struct db_get_session_field_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_session_field_row_free(db_get_session_field_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_session_field_rows {
-    db_get_session_field_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_session_field_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_session_field_rows_free(db_get_session_field_rows *r);
-
 /* GetSessionField :one (queries/sessions.sql:12)
  * One top-level key of the session data, as text (NULL when absent).
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -64,16 +54,6 @@ typedef struct db_update_session_data_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_update_session_data_row_free(db_update_session_data_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_update_session_data_rows {
-    db_update_session_data_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_update_session_data_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_update_session_data_rows_free(db_update_session_data_rows *r);
 
 /* UpdateSessionData :one (queries/sessions.sql:18)
  * Optimistic locking: replaces the data only if the session is still at expected_version,
@@ -101,16 +81,6 @@ typedef struct db_set_session_path_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_set_session_path_row_free(db_set_session_path_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_set_session_path_rows {
-    db_set_session_path_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_set_session_path_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_set_session_path_rows_free(db_set_session_path_rows *r);
 
 /* SetSessionPath :one (queries/sessions.sql:26)
  * Optimistic locking on a single value: sets data at path (e.g. {"cart","items"}) to value.
@@ -167,7 +137,8 @@ PQG_MUST_CHECK int db_list_user_sessions(pqg_db *db, const char *user_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_user_sessions_each(pqg_db *db, const char *user_id,
+PQG_MUST_CHECK int db_list_user_sessions_each(
+    pqg_db *db, const char *user_id,
     int (*fn)(const db_list_user_sessions_row *row, void *userdata), void *userdata);
 
 /* DeleteSession :exec (queries/sessions.sql:54)

@@ -37,15 +37,6 @@ db_get_user_usage_stats_row_free(db_get_user_usage_stats_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_get_user_usage_stats_rows_free(db_get_user_usage_stats_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_get_user_usage_stats_decode(pqg_row *r, void *out)
 {
@@ -627,7 +618,8 @@ db_top_failing_action_types_each_row(const void *row, void *userdata)
 }
 
 int
-db_top_failing_action_types_each(pqg_db *db, pqg_timestamp since, int64_t max_results,
+db_top_failing_action_types_each(
+    pqg_db *db, pqg_timestamp since, int64_t max_results,
     int (*fn)(const db_top_failing_action_types_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -892,15 +884,6 @@ db_server_time_after_row_free(db_server_time_after_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_server_time_after_rows_free(db_server_time_after_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

@@ -23,16 +23,6 @@ typedef struct db_get_user_usage_stats_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_user_usage_stats_row_free(db_get_user_usage_stats_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_user_usage_stats_rows {
-    db_get_user_usage_stats_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_user_usage_stats_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_user_usage_stats_rows_free(db_get_user_usage_stats_rows *r);
-
 /* GetUserUsageStats :one (queries/stats.sql:1)
  * Totals for a user's account page. One row even for a user with no conversations.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -75,9 +65,9 @@ PQG_MUST_CHECK int db_daily_message_volume(pqg_db *db, const char *user_id, pqg_
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_daily_message_volume_each(pqg_db *db, const char *user_id,
-    pqg_date since_date, int (*fn)(const db_daily_message_volume_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_daily_message_volume_each(
+    pqg_db *db, const char *user_id, pqg_date since_date,
+    int (*fn)(const db_daily_message_volume_row *row, void *userdata), void *userdata);
 
 /* A row of ToolUsageStats (queries/stats.sql:26). */
 typedef struct db_tool_usage_stats_row {
@@ -117,8 +107,9 @@ PQG_MUST_CHECK int db_tool_usage_stats(pqg_db *db, pqg_timestamp since,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_tool_usage_stats_each(pqg_db *db, pqg_timestamp since,
-    int (*fn)(const db_tool_usage_stats_row *row, void *userdata), void *userdata);
+PQG_MUST_CHECK int db_tool_usage_stats_each(
+    pqg_db *db, pqg_timestamp since, int (*fn)(const db_tool_usage_stats_row *row, void *userdata),
+    void *userdata);
 
 /* A row of MemoryStatsByKind (queries/stats.sql:41). */
 typedef struct db_memory_stats_by_kind_row {
@@ -155,7 +146,8 @@ PQG_MUST_CHECK int db_memory_stats_by_kind(pqg_db *db, const char *user_id,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_memory_stats_by_kind_each(pqg_db *db, const char *user_id,
+PQG_MUST_CHECK int db_memory_stats_by_kind_each(
+    pqg_db *db, const char *user_id,
     int (*fn)(const db_memory_stats_by_kind_row *row, void *userdata), void *userdata);
 
 /* A row of WorkflowStatsByName (queries/stats.sql:53). */
@@ -194,7 +186,8 @@ PQG_MUST_CHECK int db_workflow_stats_by_name(pqg_db *db, pqg_timestamp since,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_workflow_stats_by_name_each(pqg_db *db, pqg_timestamp since,
+PQG_MUST_CHECK int db_workflow_stats_by_name_each(
+    pqg_db *db, pqg_timestamp since,
     int (*fn)(const db_workflow_stats_by_name_row *row, void *userdata), void *userdata);
 
 /* A row of TopFailingActionTypes (queries/stats.sql:68). */
@@ -232,9 +225,9 @@ PQG_MUST_CHECK int db_top_failing_action_types(pqg_db *db, pqg_timestamp since, 
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_top_failing_action_types_each(pqg_db *db, pqg_timestamp since,
-    int64_t max_results, int (*fn)(const db_top_failing_action_types_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_top_failing_action_types_each(
+    pqg_db *db, pqg_timestamp since, int64_t max_results,
+    int (*fn)(const db_top_failing_action_types_row *row, void *userdata), void *userdata);
 
 /* A row of TopEpisodeTags (queries/stats.sql:82). */
 typedef struct db_top_episode_tags_row {
@@ -268,7 +261,8 @@ PQG_MUST_CHECK int db_top_episode_tags(pqg_db *db, const char *agent_id, int64_t
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_top_episode_tags_each(pqg_db *db, const char *agent_id, int64_t max_results,
+PQG_MUST_CHECK int db_top_episode_tags_each(
+    pqg_db *db, const char *agent_id, int64_t max_results,
     int (*fn)(const db_top_episode_tags_row *row, void *userdata), void *userdata);
 
 /* A row of RecentActivity (queries/stats.sql:91). */
@@ -305,9 +299,9 @@ PQG_MUST_CHECK int db_recent_activity(pqg_db *db, const char *session_id, pqg_ti
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_recent_activity_each(pqg_db *db, const char *session_id, pqg_timestamp since,
-    int64_t max_results, int (*fn)(const db_recent_activity_row *row, void *userdata),
-    void *userdata);
+PQG_MUST_CHECK int db_recent_activity_each(
+    pqg_db *db, const char *session_id, pqg_timestamp since, int64_t max_results,
+    int (*fn)(const db_recent_activity_row *row, void *userdata), void *userdata);
 
 /* A row of ServerTimeAfter (queries/stats.sql:108). */
 typedef struct db_server_time_after_row {
@@ -317,16 +311,6 @@ typedef struct db_server_time_after_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_server_time_after_row_free(db_server_time_after_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_server_time_after_rows {
-    db_server_time_after_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_server_time_after_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_server_time_after_rows_free(db_server_time_after_rows *r);
 
 /* ServerTimeAfter :one (queries/stats.sql:108)
  * The server's clock after sleeping `seconds`: a deliberately slow round trip, used by the demo

@@ -70,8 +70,8 @@ db_upsert_tool(pqg_db *db, const db_upsert_tool_params *p, db_tool *out)
         allowed_roles_text.items = malloc(n_ * sizeof *allowed_roles_text.items);
         if (allowed_roles_text.items == NULL)
             rc = PQG_ENOMEM;
-        for (size_t i = 0; allowed_roles_text.items != NULL && i < p->allowed_roles.len; i++)
-            allowed_roles_text.items[i] = db_message_role_to_string(p->allowed_roles.items[i]);
+        for (size_t k_ = 0; allowed_roles_text.items != NULL && k_ < p->allowed_roles.len; k_++)
+            allowed_roles_text.items[k_] = db_message_role_to_string(p->allowed_roles.items[k_]);
         allowed_roles_text.len = p->allowed_roles.len;
     }
     pqg_args_init(&args, &db_upsert_tool_stmt);
@@ -305,15 +305,6 @@ db_create_tool_call_row_free(db_create_tool_call_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_create_tool_call_rows_free(db_create_tool_call_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_create_tool_call_decode(pqg_row *r, void *out)
 {
@@ -441,7 +432,8 @@ db_claim_pending_tool_calls_each_row(const void *row, void *userdata)
 }
 
 int
-db_claim_pending_tool_calls_each(pqg_db *db, int64_t batch_size,
+db_claim_pending_tool_calls_each(
+    pqg_db *db, int64_t batch_size,
     int (*fn)(const db_claim_pending_tool_calls_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -478,24 +470,6 @@ static const pqg_stmt db_start_tool_call_stmt = {
     .column_types = db_start_tool_call_column_types,
 };
 
-void
-db_start_tool_call_row_free(db_start_tool_call_row *v)
-{
-    if (v == NULL)
-        return;
-    pqg_free(v->_mem);
-    memset(v, 0, sizeof *v);
-}
-
-void
-db_start_tool_call_rows_free(db_start_tool_call_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_start_tool_call_decode(pqg_row *r, void *out)
 {
@@ -505,20 +479,52 @@ db_start_tool_call_decode(pqg_row *r, void *out)
     pqg_get_int16(r, 1, &dst->attempt);
 }
 
-int
-db_start_tool_call(pqg_db *db, int64_t id, db_start_tool_call_row *out)
-{
-    pqg_args args;
-    void *mem = NULL;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_start_tool_call_batch {
+    const db_start_tool_call_params *items;
+    db_start_tool_call_fn fn;
+    void *userdata;
+} db_start_tool_call_batch;
 
-    if (out == NULL)
+static void
+db_start_tool_call_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_start_tool_call_batch *ctx = userdata;
+    const db_start_tool_call_params *p = &ctx->items[i];
+
+    pqg_arg_int64(args, p->id);
+}
+
+static int
+db_start_tool_call_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+                          void *userdata)
+{
+    db_start_tool_call_batch *ctx = userdata;
+    int stop = 0;
+
+    (void)n_rows;
+    (void)rows_affected;
+    if (ctx->fn != NULL)
+        stop = ctx->fn(i, rc, rc == 0 ? rows : NULL, ctx->userdata);
+    return stop;
+}
+
+int
+db_start_tool_call(pqg_db *db, const db_start_tool_call_params *items, size_t n_items,
+                   db_start_tool_call_fn fn, void *userdata)
+{
+    db_start_tool_call_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_start_tool_call_stmt);
-    pqg_arg_int64(&args, id);
-    rc = pqg_query_one(db, &db_start_tool_call_stmt, &args, db_start_tool_call_decode, out,
-                       sizeof *out, &mem);
-    out->_mem = mem;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run_one(db, &db_start_tool_call_stmt, n_items, db_start_tool_call_bind_item,
+                           db_start_tool_call_decode, sizeof(db_start_tool_call_row),
+                           db_start_tool_call_result, &ctx);
     return rc;
 }
 
@@ -663,7 +669,8 @@ db_list_tool_calls_for_message_each_row(const void *row, void *userdata)
 }
 
 int
-db_list_tool_calls_for_message_each(pqg_db *db, pqg_uuid message_id,
+db_list_tool_calls_for_message_each(
+    pqg_db *db, pqg_uuid message_id,
     int (*fn)(const db_list_tool_calls_for_message_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -705,15 +712,6 @@ db_get_tool_call_blob_row_free(db_get_tool_call_blob_row *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
-}
-
-void
-db_get_tool_call_blob_rows_free(db_get_tool_call_blob_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
 }
 
 static void

@@ -67,7 +67,8 @@ PQG_MUST_CHECK int db_list_tools_for_role(pqg_db *db, db_message_role role,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_tools_for_role_each(pqg_db *db, db_message_role role,
+PQG_MUST_CHECK int db_list_tools_for_role_each(
+    pqg_db *db, db_message_role role,
     int (*fn)(const db_list_tools_for_role_row *row, void *userdata), void *userdata);
 
 /* SetToolEnabled :execrows (queries/tools.sql:26)
@@ -85,16 +86,6 @@ typedef struct db_create_tool_call_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_create_tool_call_row_free(db_create_tool_call_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_create_tool_call_rows {
-    db_create_tool_call_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_create_tool_call_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_create_tool_call_rows_free(db_create_tool_call_rows *r);
 
 /* CreateToolCall :one (queries/tools.sql:29)
  * Records the model's request to call a tool; the call starts out pending.
@@ -143,8 +134,14 @@ PQG_MUST_CHECK int db_claim_pending_tool_calls(pqg_db *db, int64_t batch_size,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_claim_pending_tool_calls_each(pqg_db *db, int64_t batch_size,
+PQG_MUST_CHECK int db_claim_pending_tool_calls_each(
+    pqg_db *db, int64_t batch_size,
     int (*fn)(const db_claim_pending_tool_calls_row *row, void *userdata), void *userdata);
+
+/* One item of StartToolCall (queries/tools.sql:47). */
+typedef struct db_start_tool_call_params {
+    int64_t id; /* $1 */
+} db_start_tool_call_params;
 
 /* A row of StartToolCall (queries/tools.sql:47). */
 typedef struct db_start_tool_call_row {
@@ -153,27 +150,25 @@ typedef struct db_start_tool_call_row {
     void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
 } db_start_tool_call_row;
 
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_start_tool_call_row_free(db_start_tool_call_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_start_tool_call_rows {
-    db_start_tool_call_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_start_tool_call_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_start_tool_call_rows_free(db_start_tool_call_rows *r);
+/* What db_start_tool_call reports for each item (see below). */
+typedef int (*db_start_tool_call_fn)(size_t i, int rc, const db_start_tool_call_row *row,
+                                     void *userdata);
 
 /* StartToolCall :batchone (queries/tools.sql:47)
  * Moves a claimed call to running and counts the attempt. One batch item per call;
  * no row means another worker got there first.
- * :batchone runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_start_tool_call_row_free(); on error *out is empty. */
-PQG_MUST_CHECK int db_start_tool_call(pqg_db *db, int64_t id, db_start_tool_call_row *out);
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 and its row, or its PQG_E* code and
+ * NULL; an item without a row gets PQG_ENOTFOUND, which fails neither the batch nor the return
+ * value. The row is borrowed: valid only during the call. pqg_last_error() describes item i's
+ * failure during the call. fn returns 0 to go on; anything else stops the calls (the batch still
+ * runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_start_tool_call(pqg_db *db, const db_start_tool_call_params *items,
+                                      size_t n_items, db_start_tool_call_fn fn, void *userdata);
 
 /* Parameters of CompleteToolCall (queries/tools.sql:55). */
 typedef struct db_complete_tool_call_params {
@@ -235,7 +230,8 @@ PQG_MUST_CHECK int db_list_tool_calls_for_message(pqg_db *db, pqg_uuid message_i
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_tool_calls_for_message_each(pqg_db *db, pqg_uuid message_id,
+PQG_MUST_CHECK int db_list_tool_calls_for_message_each(
+    pqg_db *db, pqg_uuid message_id,
     int (*fn)(const db_list_tool_calls_for_message_row *row, void *userdata), void *userdata);
 
 /* A row of GetToolCallBlob (queries/tools.sql:78). */
@@ -247,16 +243,6 @@ typedef struct db_get_tool_call_blob_row {
 
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_get_tool_call_blob_row_free(db_get_tool_call_blob_row *v);
-
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_get_tool_call_blob_rows {
-    db_get_tool_call_blob_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_get_tool_call_blob_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_get_tool_call_blob_rows_free(db_get_tool_call_blob_rows *r);
 
 /* GetToolCallBlob :one (queries/tools.sql:78)
  * The binary result of a call (an image, a file) and its media type.

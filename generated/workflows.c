@@ -30,15 +30,6 @@ db_start_workflow_row_free(db_start_workflow_row *v)
     memset(v, 0, sizeof *v);
 }
 
-void
-db_start_workflow_rows_free(db_start_workflow_rows *r)
-{
-    if (r == NULL)
-        return;
-    pqg_free(r->_mem);
-    memset(r, 0, sizeof *r);
-}
-
 static void
 db_start_workflow_decode(pqg_row *r, void *out)
 {
@@ -288,7 +279,8 @@ db_list_workflow_executions_each_row(const void *row, void *userdata)
 }
 
 int
-db_list_workflow_executions_each(pqg_db *db, const db_list_workflow_executions_params *p,
+db_list_workflow_executions_each(
+    pqg_db *db, const db_list_workflow_executions_params *p,
     int (*fn)(const db_list_workflow_executions_row *row, void *userdata), void *userdata)
 {
     pqg_args args;
@@ -433,17 +425,50 @@ static const pqg_stmt db_cancel_workflow_stmt = {
     .column_types = NULL,
 };
 
-int
-db_cancel_workflow(pqg_db *db, const char *reason, pqg_uuid id, pqg_timestamp started_at)
-{
-    pqg_args args;
-    int rc = 0;
+/* Carries the items and the typed callback through the runtime's untyped ones. */
+typedef struct db_cancel_workflow_batch {
+    const db_cancel_workflow_params *items;
+    db_cancel_workflow_fn fn;
+    void *userdata;
+} db_cancel_workflow_batch;
 
-    pqg_args_init(&args, &db_cancel_workflow_stmt);
-    pqg_arg_text(&args, reason);
-    pqg_arg_uuid(&args, id);
-    pqg_arg_timestamp(&args, started_at);
-    rc = pqg_exec(db, &db_cancel_workflow_stmt, &args, NULL);
+static void
+db_cancel_workflow_bind_item(size_t i, pqg_args *args, void *userdata)
+{
+    db_cancel_workflow_batch *ctx = userdata;
+    const db_cancel_workflow_params *p = &ctx->items[i];
+
+    pqg_arg_text(args, p->reason);
+    pqg_arg_uuid(args, p->id);
+    pqg_arg_timestamp(args, p->started_at);
+}
+
+static int
+db_cancel_workflow_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+                          void *userdata)
+{
+    db_cancel_workflow_batch *ctx = userdata;
+
+    (void)rows;
+    (void)n_rows;
+    return ctx->fn(i, rc, rows_affected, ctx->userdata);
+}
+
+int
+db_cancel_workflow(pqg_db *db, const db_cancel_workflow_params *items, size_t n_items,
+                   db_cancel_workflow_fn fn, void *userdata)
+{
+    db_cancel_workflow_batch ctx;
+    int rc;
+
+    if (items == NULL && n_items > 0)
+        return PQG_EINVAL;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.items = items;
+    ctx.fn = fn;
+    ctx.userdata = userdata;
+    rc = pqg_batch_run(db, &db_cancel_workflow_stmt, n_items, db_cancel_workflow_bind_item, NULL, 0,
+                       fn != NULL ? db_cancel_workflow_result : NULL, &ctx);
     return rc;
 }
 

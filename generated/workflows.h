@@ -18,16 +18,6 @@ typedef struct db_start_workflow_row {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_start_workflow_row_free(db_start_workflow_row *v);
 
-/* The rows of a :many call: one block holds rows[len] and everything they point to. */
-typedef struct db_start_workflow_rows {
-    db_start_workflow_row *rows;
-    size_t len;
-    void *_mem; /* private */
-} db_start_workflow_rows;
-
-/* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
-void db_start_workflow_rows_free(db_start_workflow_rows *r);
-
 /* StartWorkflow :one (queries/workflows.sql:4)
  * Nullable (NULL, .valid = false or 0 binds SQL NULL): session_id.
  * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
@@ -114,8 +104,8 @@ PQG_MUST_CHECK int db_list_workflow_executions(pqg_db *db,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_workflow_executions_each(pqg_db *db,
-    const db_list_workflow_executions_params *p,
+PQG_MUST_CHECK int db_list_workflow_executions_each(
+    pqg_db *db, const db_list_workflow_executions_params *p,
     int (*fn)(const db_list_workflow_executions_row *row, void *userdata), void *userdata);
 
 /* A row of ListStuckWorkflows (queries/workflows.sql:39). */
@@ -153,17 +143,33 @@ PQG_MUST_CHECK int db_list_stuck_workflows(pqg_db *db, pqg_interval max_runtime,
  * Streams the rows to fn instead, without copying: each row is borrowed and valid only
  * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
-PQG_MUST_CHECK int db_list_stuck_workflows_each(pqg_db *db, pqg_interval max_runtime,
+PQG_MUST_CHECK int db_list_stuck_workflows_each(
+    pqg_db *db, pqg_interval max_runtime,
     int (*fn)(const db_list_stuck_workflows_row *row, void *userdata), void *userdata);
+
+/* One item of CancelWorkflow (queries/workflows.sql:46). */
+typedef struct db_cancel_workflow_params {
+    const char *reason; /* $1, nullable */
+    pqg_uuid id; /* $2 */
+    pqg_timestamp started_at; /* $3 */
+} db_cancel_workflow_params;
+
+/* What db_cancel_workflow reports for each item (see below). */
+typedef int (*db_cancel_workflow_fn)(size_t i, int rc, int64_t rows_affected, void *userdata);
 
 /* CancelWorkflow :batchexec (queries/workflows.sql:46)
  * Cancels workflows found by ListStuckWorkflows, one batch item per workflow.
- * :batchexec runs one item per call for now: libpqg has no pipeline API yet, so the batched form
- * is not generated.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): reason.
- * Returns 0 or a PQG_E* code. */
-PQG_MUST_CHECK int db_cancel_workflow(pqg_db *db, const char *reason, pqg_uuid id,
-                                      pqg_timestamp started_at);
+ * Nullable fields (NULL, .valid = false or 0 is SQL NULL): reason.
+ * Runs the statement once per item of items[0..n_items), all in one round trip (pipeline mode).
+ * fn (may be NULL) gets each item's outcome in order: rc 0 or its PQG_E* code, and its rows
+ * affected. pqg_last_error() describes item i's failure during the call. fn returns 0 to go on;
+ * anything else stops the calls (the batch still runs to its end, and the value is returned).
+ * Atomic outside a transaction (one implicit transaction): when an item fails, no item's effects
+ * are kept, and the items after it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a
+ * transaction, a failure aborts the transaction. items are borrowed for the call.
+ * Returns 0, the first failing item's code, or fn's stop value. */
+PQG_MUST_CHECK int db_cancel_workflow(pqg_db *db, const db_cancel_workflow_params *items,
+                                      size_t n_items, db_cancel_workflow_fn fn, void *userdata);
 
 /* DeleteWorkflowsBefore :execrows (queries/workflows.sql:52)
  * Retention: deletes executions (and their actions) started before cutoff.

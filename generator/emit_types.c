@@ -422,19 +422,15 @@ emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, const emit_
         }
         break;
     case EMIT_JANSSON:
-        if (m->in_ctx) {
+        if (m->in_ctx)
             add_line(temps, "char *%s;", tmp);
-            add_line(pre, "if (%s != NULL) {", rv);
-            add_line(pre, "    %s = json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY);", ref, rv);
-            add_line(pre, "    if (%s == NULL)", ref);
-            add_line(pre, "        rc = PQG_ENOMEM;");
-            add_line(pre, "}");
-        } else {
-            add_line(pre, "char *%s = %s != NULL ? json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY) "
-                          ": NULL;", tmp, rv, rv);
-            add_line(pre, "if (%s != NULL && %s == NULL)", rv, ref);
-            add_line(pre, "    rc = PQG_ENOMEM;");
-        }
+        else
+            add_line(pre, "char *%s = NULL;", tmp);
+        add_line(pre, "if (%s != NULL) {", rv);
+        add_line(pre, "    %s = json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY);", ref, rv);
+        add_line(pre, "    if (%s == NULL)", ref);
+        add_line(pre, "        rc = PQG_ENOMEM;");
+        add_line(pre, "}");
         add_line(bind, "%s(%s, %s);", t->arg, args, ref);
         add_line(post, "free(%s);", ref);
         if (m->in_ctx)

@@ -22,3 +22,7 @@ SELECT payload, extra FROM events WHERE id = @id;
 
 -- name: ListEventsByKind :batchmany
 SELECT * FROM events WHERE kind = @kind ORDER BY id;
+
+-- name: GetEventKindLast :one
+-- The enum comes after the JSON: an unknown label must not leak the parsed payload.
+SELECT payload, extra, kind FROM events WHERE id = $1;

@@ -478,9 +478,12 @@ db_merge_metadata(pqg_db *db, json_t *patch, pqg_uuid id, db_merge_metadata_row 
 
     if (out == NULL)
         return PQG_EINVAL;
-    char *patch_json = patch != NULL ? json_dumps(patch, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (patch != NULL && patch_json == NULL)
-        rc = PQG_ENOMEM;
+    char *patch_json = NULL;
+    if (patch != NULL) {
+        patch_json = json_dumps(patch, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (patch_json == NULL)
+            rc = PQG_ENOMEM;
+    }
     pqg_args_init(&args, &db_merge_metadata_stmt);
     pqg_arg_jsonb(&args, patch_json);
     pqg_arg_uuid(&args, id);

@@ -3,34 +3,34 @@
 
 #include "models.h"
 
-const char *const db_role_labels[2] = {
+const char *const nb_role_labels[2] = {
     "user",
     "assistant",
 };
 
 const char *
-db_role_to_string(db_role v)
+nb_role_to_string(nb_role v)
 {
     if ((int)v < 1 || (int)v > 2)
         return NULL;
-    return db_role_labels[(int)v - 1];
+    return nb_role_labels[(int)v - 1];
 }
 
 int
-db_role_from_string(const char *s, db_role *out)
+nb_role_from_string(const char *s, nb_role *out)
 {
     if (s == NULL || out == NULL)
         return PQG_EINVAL;
     for (int i = 0; i < 2; i++)
-        if (strcmp(s, db_role_labels[i]) == 0) {
-            *out = (db_role)(i + 1);
+        if (strcmp(s, nb_role_labels[i]) == 0) {
+            *out = (nb_role)(i + 1);
             return 0;
         }
     return PQG_EINVAL;
 }
 
 void
-db_note_free(db_note *v)
+nb_note_free(nb_note *v)
 {
     if (v == NULL)
         return;
@@ -39,7 +39,7 @@ db_note_free(db_note *v)
 }
 
 void
-db_note_rows_free(db_note_rows *r)
+nb_note_rows_free(nb_note_rows *r)
 {
     if (r == NULL)
         return;

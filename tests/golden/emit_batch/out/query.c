@@ -6,35 +6,35 @@
 
 /* ---- LoadNotes (query.sql:1) ---- */
 
-static const uint32_t db_load_notes_param_types[15] = {2950, 0, 25, 1043, 1009, 3802, 114, 1700,
+static const uint32_t nb_load_notes_param_types[15] = {2950, 0, 25, 1043, 1009, 3802, 114, 1700,
     700, 21, 17, 1082, 1186, 1184, 1114};
 
 /* LoadNotes as COPY: the OIDs are the columns' exact types, so that every value is bound in
  * COPY's binary form (an enum's is its label: OID 0). */
-static const pqg_stmt db_load_notes_stmt = {
+static const pqg_stmt nb_load_notes_stmt = {
     .name = "LoadNotes",
     .sql =
         "COPY notes (owner, role, body, title, tags, meta, raw, weight, relevance, stars,\n"
         "    blob, due, lasting, created_at, local_at) FROM STDIN (FORMAT binary)",
     .n_params = 15,
-    .param_types = db_load_notes_param_types,
+    .param_types = nb_load_notes_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
 /* Carries the rows (or their source) through pqg_copy_from. */
-typedef struct db_load_notes_copy {
-    const db_load_notes_params *rows;
-    int (*next)(db_load_notes_params *row, void *userdata);
+typedef struct nb_load_notes_copy {
+    const nb_load_notes_params *rows;
+    int (*next)(nb_load_notes_params *row, void *userdata);
     void *userdata;
-    db_load_notes_params row; /* the row next filled */
-} db_load_notes_copy;
+    nb_load_notes_params row; /* the row next filled */
+} nb_load_notes_copy;
 
 static int
-db_load_notes_bind_row(size_t i, pqg_args *args, void *userdata)
+nb_load_notes_bind_row(size_t i, pqg_args *args, void *userdata)
 {
-    db_load_notes_copy *ctx = userdata;
-    const db_load_notes_params *p;
+    nb_load_notes_copy *ctx = userdata;
+    const nb_load_notes_params *p;
 
     if (ctx->next != NULL) {
         int more;
@@ -48,7 +48,7 @@ db_load_notes_bind_row(size_t i, pqg_args *args, void *userdata)
         p = &ctx->rows[i];
     }
     pqg_arg_uuid(args, p->owner);
-    pqg_arg_text(args, db_role_to_string(p->role));
+    pqg_arg_text(args, nb_role_to_string(p->role));
     pqg_arg_text(args, p->body);
     pqg_arg_text(args, p->title);
     pqg_arg_array_text(args, p->tags);
@@ -66,9 +66,9 @@ db_load_notes_bind_row(size_t i, pqg_args *args, void *userdata)
 }
 
 int
-db_load_notes(pqg_db *db, const db_load_notes_params *rows, size_t n_rows, int64_t *copied)
+nb_load_notes(pqg_db *db, const nb_load_notes_params *rows, size_t n_rows, int64_t *copied)
 {
-    db_load_notes_copy ctx;
+    nb_load_notes_copy ctx;
     int rc;
 
     if (copied != NULL)
@@ -77,15 +77,15 @@ db_load_notes(pqg_db *db, const db_load_notes_params *rows, size_t n_rows, int64
         return PQG_EINVAL;
     memset(&ctx, 0, sizeof ctx);
     ctx.rows = rows;
-    rc = pqg_copy_from(db, &db_load_notes_stmt, n_rows, db_load_notes_bind_row, &ctx, copied);
+    rc = pqg_copy_from(db, &nb_load_notes_stmt, n_rows, nb_load_notes_bind_row, &ctx, copied);
     return rc;
 }
 
 int
-db_load_notes_from(pqg_db *db, int (*next)(db_load_notes_params *row, void *userdata),
+nb_load_notes_from(pqg_db *db, int (*next)(nb_load_notes_params *row, void *userdata),
                    void *userdata, int64_t *copied)
 {
-    db_load_notes_copy ctx;
+    nb_load_notes_copy ctx;
     int rc;
 
     if (copied != NULL)
@@ -95,40 +95,40 @@ db_load_notes_from(pqg_db *db, int (*next)(db_load_notes_params *row, void *user
     memset(&ctx, 0, sizeof ctx);
     ctx.next = next;
     ctx.userdata = userdata;
-    rc = pqg_copy_from(db, &db_load_notes_stmt, PQG_COPY_UNBOUNDED, db_load_notes_bind_row, &ctx,
+    rc = pqg_copy_from(db, &nb_load_notes_stmt, PQG_COPY_UNBOUNDED, nb_load_notes_bind_row, &ctx,
                        copied);
     return rc;
 }
 
 /* ---- LoadTitles (query.sql:7) ---- */
 
-static const uint32_t db_load_titles_param_types[3] = {2950, 0, 25};
+static const uint32_t nb_load_titles_param_types[3] = {2950, 0, 25};
 
 /* LoadTitles as COPY: the OIDs are the columns' exact types, so that every value is bound in
  * COPY's binary form (an enum's is its label: OID 0). */
-static const pqg_stmt db_load_titles_stmt = {
+static const pqg_stmt nb_load_titles_stmt = {
     .name = "LoadTitles",
     .sql =
         "COPY public.notes (\"owner\", role, body) FROM STDIN (FORMAT binary)",
     .n_params = 3,
-    .param_types = db_load_titles_param_types,
+    .param_types = nb_load_titles_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
 /* Carries the rows (or their source) through pqg_copy_from. */
-typedef struct db_load_titles_copy {
-    const db_load_titles_params *rows;
-    int (*next)(db_load_titles_params *row, void *userdata);
+typedef struct nb_load_titles_copy {
+    const nb_load_titles_params *rows;
+    int (*next)(nb_load_titles_params *row, void *userdata);
     void *userdata;
-    db_load_titles_params row; /* the row next filled */
-} db_load_titles_copy;
+    nb_load_titles_params row; /* the row next filled */
+} nb_load_titles_copy;
 
 static int
-db_load_titles_bind_row(size_t i, pqg_args *args, void *userdata)
+nb_load_titles_bind_row(size_t i, pqg_args *args, void *userdata)
 {
-    db_load_titles_copy *ctx = userdata;
-    const db_load_titles_params *p;
+    nb_load_titles_copy *ctx = userdata;
+    const nb_load_titles_params *p;
 
     if (ctx->next != NULL) {
         int more;
@@ -142,15 +142,15 @@ db_load_titles_bind_row(size_t i, pqg_args *args, void *userdata)
         p = &ctx->rows[i];
     }
     pqg_arg_uuid(args, p->owner);
-    pqg_arg_text(args, db_role_to_string(p->role));
+    pqg_arg_text(args, nb_role_to_string(p->role));
     pqg_arg_text(args, p->body);
     return 1;
 }
 
 int
-db_load_titles(pqg_db *db, const db_load_titles_params *rows, size_t n_rows, int64_t *copied)
+nb_load_titles(pqg_db *db, const nb_load_titles_params *rows, size_t n_rows, int64_t *copied)
 {
-    db_load_titles_copy ctx;
+    nb_load_titles_copy ctx;
     int rc;
 
     if (copied != NULL)
@@ -159,15 +159,15 @@ db_load_titles(pqg_db *db, const db_load_titles_params *rows, size_t n_rows, int
         return PQG_EINVAL;
     memset(&ctx, 0, sizeof ctx);
     ctx.rows = rows;
-    rc = pqg_copy_from(db, &db_load_titles_stmt, n_rows, db_load_titles_bind_row, &ctx, copied);
+    rc = pqg_copy_from(db, &nb_load_titles_stmt, n_rows, nb_load_titles_bind_row, &ctx, copied);
     return rc;
 }
 
 int
-db_load_titles_from(pqg_db *db, int (*next)(db_load_titles_params *row, void *userdata),
+nb_load_titles_from(pqg_db *db, int (*next)(nb_load_titles_params *row, void *userdata),
                     void *userdata, int64_t *copied)
 {
-    db_load_titles_copy ctx;
+    nb_load_titles_copy ctx;
     int rc;
 
     if (copied != NULL)
@@ -177,47 +177,47 @@ db_load_titles_from(pqg_db *db, int (*next)(db_load_titles_params *row, void *us
     memset(&ctx, 0, sizeof ctx);
     ctx.next = next;
     ctx.userdata = userdata;
-    rc = pqg_copy_from(db, &db_load_titles_stmt, PQG_COPY_UNBOUNDED, db_load_titles_bind_row, &ctx,
+    rc = pqg_copy_from(db, &nb_load_titles_stmt, PQG_COPY_UNBOUNDED, nb_load_titles_bind_row, &ctx,
                        copied);
     return rc;
 }
 
 /* ---- SetTitle (query.sql:10) ---- */
 
-static const uint32_t db_set_title_param_types[2] = {1043, 20};
+static const uint32_t nb_set_title_param_types[2] = {1043, 20};
 
-static const pqg_stmt db_set_title_stmt = {
+static const pqg_stmt nb_set_title_stmt = {
     .name = "SetTitle",
     .sql =
         "UPDATE notes SET title = $1 WHERE id = $2",
     .n_params = 2,
-    .param_types = db_set_title_param_types,
+    .param_types = nb_set_title_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
-typedef struct db_set_title_batch {
-    const db_set_title_params *items;
-    db_set_title_fn fn;
+typedef struct nb_set_title_batch {
+    const nb_set_title_params *items;
+    nb_set_title_fn fn;
     void *userdata;
-} db_set_title_batch;
+} nb_set_title_batch;
 
 static void
-db_set_title_bind_item(size_t i, pqg_args *args, void *userdata)
+nb_set_title_bind_item(size_t i, pqg_args *args, void *userdata)
 {
-    db_set_title_batch *ctx = userdata;
-    const db_set_title_params *p = &ctx->items[i];
+    nb_set_title_batch *ctx = userdata;
+    const nb_set_title_params *p = &ctx->items[i];
 
     pqg_arg_text(args, p->title);
     pqg_arg_int64(args, p->id);
 }
 
 static int
-db_set_title_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+nb_set_title_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
                     void *userdata)
 {
-    db_set_title_batch *ctx = userdata;
+    nb_set_title_batch *ctx = userdata;
 
     (void)rows;
     (void)n_rows;
@@ -225,10 +225,10 @@ db_set_title_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t r
 }
 
 int
-db_set_title(pqg_db *db, const db_set_title_params *items, size_t n_items, db_set_title_fn fn,
+nb_set_title(pqg_db *db, const nb_set_title_params *items, size_t n_items, nb_set_title_fn fn,
              void *userdata)
 {
-    db_set_title_batch ctx;
+    nb_set_title_batch ctx;
     int rc;
 
     if (items == NULL && n_items > 0)
@@ -237,15 +237,15 @@ db_set_title(pqg_db *db, const db_set_title_params *items, size_t n_items, db_se
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run(db, &db_set_title_stmt, n_items, db_set_title_bind_item, NULL, 0,
-                       fn != NULL ? db_set_title_result : NULL, &ctx);
+    rc = pqg_batch_run(db, &nb_set_title_stmt, n_items, nb_set_title_bind_item, NULL, 0,
+                       fn != NULL ? nb_set_title_result : NULL, &ctx);
     return rc;
 }
 
 /* ---- TouchAll (query.sql:14) ---- */
 
 
-static const pqg_stmt db_touch_all_stmt = {
+static const pqg_stmt nb_touch_all_stmt = {
     .name = "TouchAll",
     .sql =
         "UPDATE notes SET created_at = now()",
@@ -256,16 +256,16 @@ static const pqg_stmt db_touch_all_stmt = {
 };
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
-typedef struct db_touch_all_batch {
-    db_touch_all_fn fn;
+typedef struct nb_touch_all_batch {
+    nb_touch_all_fn fn;
     void *userdata;
-} db_touch_all_batch;
+} nb_touch_all_batch;
 
 static int
-db_touch_all_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+nb_touch_all_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
                     void *userdata)
 {
-    db_touch_all_batch *ctx = userdata;
+    nb_touch_all_batch *ctx = userdata;
 
     (void)rows;
     (void)n_rows;
@@ -273,44 +273,44 @@ db_touch_all_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t r
 }
 
 int
-db_touch_all(pqg_db *db, size_t n_items, db_touch_all_fn fn, void *userdata)
+nb_touch_all(pqg_db *db, size_t n_items, nb_touch_all_fn fn, void *userdata)
 {
-    db_touch_all_batch ctx;
+    nb_touch_all_batch ctx;
     int rc;
 
     memset(&ctx, 0, sizeof ctx);
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run(db, &db_touch_all_stmt, n_items, NULL, NULL, 0,
-                       fn != NULL ? db_touch_all_result : NULL, &ctx);
+    rc = pqg_batch_run(db, &nb_touch_all_stmt, n_items, NULL, NULL, 0,
+                       fn != NULL ? nb_touch_all_result : NULL, &ctx);
     return rc;
 }
 
 /* ---- RetagByRoles (query.sql:17) ---- */
 
-static const uint32_t db_retag_by_roles_param_types[2] = {1009, 2950};
+static const uint32_t nb_retag_by_roles_param_types[2] = {1009, 2950};
 
-static const pqg_stmt db_retag_by_roles_stmt = {
+static const pqg_stmt nb_retag_by_roles_stmt = {
     .name = "RetagByRoles",
     .sql =
         "UPDATE notes SET tags = '{}' WHERE role = ANY($1::role[]) AND owner = $2",
     .n_params = 2,
-    .param_types = db_retag_by_roles_param_types,
+    .param_types = nb_retag_by_roles_param_types,
     .n_columns = 0,
     .column_types = NULL,
 };
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
-typedef struct db_retag_by_roles_batch {
-    const db_retag_by_roles_params *items;
-    db_retag_by_roles_fn fn;
+typedef struct nb_retag_by_roles_batch {
+    const nb_retag_by_roles_params *items;
+    nb_retag_by_roles_fn fn;
     void *userdata;
     pqg_array_text roles_text;
-} db_retag_by_roles_batch;
+} nb_retag_by_roles_batch;
 
 /* Frees the converted values of the previous item: the runtime has sent it by now. */
 static void
-db_retag_by_roles_release(db_retag_by_roles_batch *ctx)
+nb_retag_by_roles_release(nb_retag_by_roles_batch *ctx)
 {
     free(ctx->roles_text.items);
     ctx->roles_text.items = NULL;
@@ -318,20 +318,20 @@ db_retag_by_roles_release(db_retag_by_roles_batch *ctx)
 }
 
 static void
-db_retag_by_roles_bind_item(size_t i, pqg_args *args, void *userdata)
+nb_retag_by_roles_bind_item(size_t i, pqg_args *args, void *userdata)
 {
-    db_retag_by_roles_batch *ctx = userdata;
-    const db_retag_by_roles_params *p = &ctx->items[i];
+    nb_retag_by_roles_batch *ctx = userdata;
+    const nb_retag_by_roles_params *p = &ctx->items[i];
     int rc = 0;
 
-    db_retag_by_roles_release(ctx);
+    nb_retag_by_roles_release(ctx);
     if (p->roles.items != NULL) {
         size_t n_ = p->roles.len > 0 ? p->roles.len : 1;
         ctx->roles_text.items = malloc(n_ * sizeof *ctx->roles_text.items);
         if (ctx->roles_text.items == NULL)
             rc = PQG_ENOMEM;
         for (size_t k_ = 0; ctx->roles_text.items != NULL && k_ < p->roles.len; k_++)
-            ctx->roles_text.items[k_] = db_role_to_string(p->roles.items[k_]);
+            ctx->roles_text.items[k_] = nb_role_to_string(p->roles.items[k_]);
         ctx->roles_text.len = p->roles.len;
     }
     if (rc != 0)
@@ -341,10 +341,10 @@ db_retag_by_roles_bind_item(size_t i, pqg_args *args, void *userdata)
 }
 
 static int
-db_retag_by_roles_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+nb_retag_by_roles_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
                          void *userdata)
 {
-    db_retag_by_roles_batch *ctx = userdata;
+    nb_retag_by_roles_batch *ctx = userdata;
 
     (void)rows;
     (void)n_rows;
@@ -352,10 +352,10 @@ db_retag_by_roles_result(size_t i, int rc, const void *rows, size_t n_rows, int6
 }
 
 int
-db_retag_by_roles(pqg_db *db, const db_retag_by_roles_params *items, size_t n_items,
-                  db_retag_by_roles_fn fn, void *userdata)
+nb_retag_by_roles(pqg_db *db, const nb_retag_by_roles_params *items, size_t n_items,
+                  nb_retag_by_roles_fn fn, void *userdata)
 {
-    db_retag_by_roles_batch ctx;
+    nb_retag_by_roles_batch ctx;
     int rc;
 
     if (items == NULL && n_items > 0)
@@ -364,62 +364,62 @@ db_retag_by_roles(pqg_db *db, const db_retag_by_roles_params *items, size_t n_it
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run(db, &db_retag_by_roles_stmt, n_items, db_retag_by_roles_bind_item, NULL, 0,
-                       fn != NULL ? db_retag_by_roles_result : NULL, &ctx);
-    db_retag_by_roles_release(&ctx);
+    rc = pqg_batch_run(db, &nb_retag_by_roles_stmt, n_items, nb_retag_by_roles_bind_item, NULL, 0,
+                       fn != NULL ? nb_retag_by_roles_result : NULL, &ctx);
+    nb_retag_by_roles_release(&ctx);
     return rc;
 }
 
 /* ---- GetNote (query.sql:20) ---- */
 
-static const uint32_t db_get_note_param_types[1] = {20};
-static const uint32_t db_get_note_column_types[3] = {20, 0, 1043};
+static const uint32_t nb_get_note_param_types[1] = {20};
+static const uint32_t nb_get_note_column_types[3] = {20, 0, 1043};
 
-static const pqg_stmt db_get_note_stmt = {
+static const pqg_stmt nb_get_note_stmt = {
     .name = "GetNote",
     .sql =
         "SELECT id, role, title FROM notes WHERE id = $1",
     .n_params = 1,
-    .param_types = db_get_note_param_types,
+    .param_types = nb_get_note_param_types,
     .n_columns = 3,
-    .column_types = db_get_note_column_types,
+    .column_types = nb_get_note_column_types,
 };
 
 static void
-db_get_note_decode(pqg_row *r, void *out)
+nb_get_note_decode(pqg_row *r, void *out)
 {
-    db_get_note_row *dst = out;
+    nb_get_note_row *dst = out;
 
     pqg_get_int64(r, 0, &dst->id);
     {
         int v = 0;
-        pqg_get_enum(r, 1, db_role_labels, 2, &v);
-        dst->role = (db_role)v;
+        pqg_get_enum(r, 1, nb_role_labels, 2, &v);
+        dst->role = (nb_role)v;
     }
     pqg_get_text(r, 2, &dst->title);
 }
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
-typedef struct db_get_note_batch {
-    const db_get_note_params *items;
-    db_get_note_fn fn;
+typedef struct nb_get_note_batch {
+    const nb_get_note_params *items;
+    nb_get_note_fn fn;
     void *userdata;
-} db_get_note_batch;
+} nb_get_note_batch;
 
 static void
-db_get_note_bind_item(size_t i, pqg_args *args, void *userdata)
+nb_get_note_bind_item(size_t i, pqg_args *args, void *userdata)
 {
-    db_get_note_batch *ctx = userdata;
-    const db_get_note_params *p = &ctx->items[i];
+    nb_get_note_batch *ctx = userdata;
+    const nb_get_note_params *p = &ctx->items[i];
 
     pqg_arg_int64(args, p->id);
 }
 
 static int
-db_get_note_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+nb_get_note_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
                    void *userdata)
 {
-    db_get_note_batch *ctx = userdata;
+    nb_get_note_batch *ctx = userdata;
     int stop = 0;
 
     (void)n_rows;
@@ -430,10 +430,10 @@ db_get_note_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t ro
 }
 
 int
-db_get_note(pqg_db *db, const db_get_note_params *items, size_t n_items, db_get_note_fn fn,
+nb_get_note(pqg_db *db, const nb_get_note_params *items, size_t n_items, nb_get_note_fn fn,
             void *userdata)
 {
-    db_get_note_batch ctx;
+    nb_get_note_batch ctx;
     int rc;
 
     if (items == NULL && n_items > 0)
@@ -442,38 +442,38 @@ db_get_note(pqg_db *db, const db_get_note_params *items, size_t n_items, db_get_
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run_one(db, &db_get_note_stmt, n_items, db_get_note_bind_item,
-                           db_get_note_decode, sizeof(db_get_note_row), db_get_note_result, &ctx);
+    rc = pqg_batch_run_one(db, &nb_get_note_stmt, n_items, nb_get_note_bind_item,
+                           nb_get_note_decode, sizeof(nb_get_note_row), nb_get_note_result, &ctx);
     return rc;
 }
 
 /* ---- GetWholeNote (query.sql:23) ---- */
 
-static const uint32_t db_get_whole_note_param_types[1] = {20};
-static const uint32_t db_get_whole_note_column_types[16] = {20, 2950, 0, 25, 1043, 1009, 3802, 114,
+static const uint32_t nb_get_whole_note_param_types[1] = {20};
+static const uint32_t nb_get_whole_note_column_types[16] = {20, 2950, 0, 25, 1043, 1009, 3802, 114,
     1700, 700, 21, 17, 1082, 1186, 1184, 1114};
 
-static const pqg_stmt db_get_whole_note_stmt = {
+static const pqg_stmt nb_get_whole_note_stmt = {
     .name = "GetWholeNote",
     .sql =
         "SELECT * FROM notes WHERE id = $1",
     .n_params = 1,
-    .param_types = db_get_whole_note_param_types,
+    .param_types = nb_get_whole_note_param_types,
     .n_columns = 16,
-    .column_types = db_get_whole_note_column_types,
+    .column_types = nb_get_whole_note_column_types,
 };
 
 static void
-db_get_whole_note_decode(pqg_row *r, void *out)
+nb_get_whole_note_decode(pqg_row *r, void *out)
 {
-    db_note *dst = out;
+    nb_note *dst = out;
 
     pqg_get_int64(r, 0, &dst->id);
     pqg_get_uuid(r, 1, &dst->owner);
     {
         int v = 0;
-        pqg_get_enum(r, 2, db_role_labels, 2, &v);
-        dst->role = (db_role)v;
+        pqg_get_enum(r, 2, nb_role_labels, 2, &v);
+        dst->role = (nb_role)v;
     }
     pqg_get_text(r, 3, &dst->body);
     pqg_get_text(r, 4, &dst->title);
@@ -491,26 +491,26 @@ db_get_whole_note_decode(pqg_row *r, void *out)
 }
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
-typedef struct db_get_whole_note_batch {
-    const db_get_whole_note_params *items;
-    db_get_whole_note_fn fn;
+typedef struct nb_get_whole_note_batch {
+    const nb_get_whole_note_params *items;
+    nb_get_whole_note_fn fn;
     void *userdata;
-} db_get_whole_note_batch;
+} nb_get_whole_note_batch;
 
 static void
-db_get_whole_note_bind_item(size_t i, pqg_args *args, void *userdata)
+nb_get_whole_note_bind_item(size_t i, pqg_args *args, void *userdata)
 {
-    db_get_whole_note_batch *ctx = userdata;
-    const db_get_whole_note_params *p = &ctx->items[i];
+    nb_get_whole_note_batch *ctx = userdata;
+    const nb_get_whole_note_params *p = &ctx->items[i];
 
     pqg_arg_int64(args, p->id);
 }
 
 static int
-db_get_whole_note_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
+nb_get_whole_note_result(size_t i, int rc, const void *rows, size_t n_rows, int64_t rows_affected,
                          void *userdata)
 {
-    db_get_whole_note_batch *ctx = userdata;
+    nb_get_whole_note_batch *ctx = userdata;
     int stop = 0;
 
     (void)n_rows;
@@ -521,10 +521,10 @@ db_get_whole_note_result(size_t i, int rc, const void *rows, size_t n_rows, int6
 }
 
 int
-db_get_whole_note(pqg_db *db, const db_get_whole_note_params *items, size_t n_items,
-                  db_get_whole_note_fn fn, void *userdata)
+nb_get_whole_note(pqg_db *db, const nb_get_whole_note_params *items, size_t n_items,
+                  nb_get_whole_note_fn fn, void *userdata)
 {
-    db_get_whole_note_batch ctx;
+    nb_get_whole_note_batch ctx;
     int rc;
 
     if (items == NULL && n_items > 0)
@@ -533,31 +533,31 @@ db_get_whole_note(pqg_db *db, const db_get_whole_note_params *items, size_t n_it
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run_one(db, &db_get_whole_note_stmt, n_items, db_get_whole_note_bind_item,
-                           db_get_whole_note_decode, sizeof(db_note), db_get_whole_note_result,
+    rc = pqg_batch_run_one(db, &nb_get_whole_note_stmt, n_items, nb_get_whole_note_bind_item,
+                           nb_get_whole_note_decode, sizeof(nb_note), nb_get_whole_note_result,
                            &ctx);
     return rc;
 }
 
 /* ---- ListNotesByOwner (query.sql:26) ---- */
 
-static const uint32_t db_list_notes_by_owner_param_types[2] = {2950, 20};
-static const uint32_t db_list_notes_by_owner_column_types[3] = {20, 25, 1184};
+static const uint32_t nb_list_notes_by_owner_param_types[2] = {2950, 20};
+static const uint32_t nb_list_notes_by_owner_column_types[3] = {20, 25, 1184};
 
-static const pqg_stmt db_list_notes_by_owner_stmt = {
+static const pqg_stmt nb_list_notes_by_owner_stmt = {
     .name = "ListNotesByOwner",
     .sql =
         "SELECT id, body, created_at FROM notes WHERE owner = $1 ORDER BY id DESC LIMIT $2",
     .n_params = 2,
-    .param_types = db_list_notes_by_owner_param_types,
+    .param_types = nb_list_notes_by_owner_param_types,
     .n_columns = 3,
-    .column_types = db_list_notes_by_owner_column_types,
+    .column_types = nb_list_notes_by_owner_column_types,
 };
 
 static void
-db_list_notes_by_owner_decode(pqg_row *r, void *out)
+nb_list_notes_by_owner_decode(pqg_row *r, void *out)
 {
-    db_list_notes_by_owner_row *dst = out;
+    nb_list_notes_by_owner_row *dst = out;
 
     pqg_get_int64(r, 0, &dst->id);
     pqg_get_text(r, 1, &dst->body);
@@ -565,27 +565,27 @@ db_list_notes_by_owner_decode(pqg_row *r, void *out)
 }
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
-typedef struct db_list_notes_by_owner_batch {
-    const db_list_notes_by_owner_params *items;
-    db_list_notes_by_owner_fn fn;
+typedef struct nb_list_notes_by_owner_batch {
+    const nb_list_notes_by_owner_params *items;
+    nb_list_notes_by_owner_fn fn;
     void *userdata;
-} db_list_notes_by_owner_batch;
+} nb_list_notes_by_owner_batch;
 
 static void
-db_list_notes_by_owner_bind_item(size_t i, pqg_args *args, void *userdata)
+nb_list_notes_by_owner_bind_item(size_t i, pqg_args *args, void *userdata)
 {
-    db_list_notes_by_owner_batch *ctx = userdata;
-    const db_list_notes_by_owner_params *p = &ctx->items[i];
+    nb_list_notes_by_owner_batch *ctx = userdata;
+    const nb_list_notes_by_owner_params *p = &ctx->items[i];
 
     pqg_arg_uuid(args, p->owner);
     pqg_arg_int64(args, p->max_notes);
 }
 
 static int
-db_list_notes_by_owner_result(size_t i, int rc, const void *rows, size_t n_rows,
+nb_list_notes_by_owner_result(size_t i, int rc, const void *rows, size_t n_rows,
                               int64_t rows_affected, void *userdata)
 {
-    db_list_notes_by_owner_batch *ctx = userdata;
+    nb_list_notes_by_owner_batch *ctx = userdata;
     int stop = 0;
 
     (void)rows_affected;
@@ -595,10 +595,10 @@ db_list_notes_by_owner_result(size_t i, int rc, const void *rows, size_t n_rows,
 }
 
 int
-db_list_notes_by_owner(pqg_db *db, const db_list_notes_by_owner_params *items, size_t n_items,
-                       db_list_notes_by_owner_fn fn, void *userdata)
+nb_list_notes_by_owner(pqg_db *db, const nb_list_notes_by_owner_params *items, size_t n_items,
+                       nb_list_notes_by_owner_fn fn, void *userdata)
 {
-    db_list_notes_by_owner_batch ctx;
+    nb_list_notes_by_owner_batch ctx;
     int rc;
 
     if (items == NULL && n_items > 0)
@@ -607,38 +607,38 @@ db_list_notes_by_owner(pqg_db *db, const db_list_notes_by_owner_params *items, s
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run(db, &db_list_notes_by_owner_stmt, n_items, db_list_notes_by_owner_bind_item,
-                       db_list_notes_by_owner_decode, sizeof(db_list_notes_by_owner_row),
-                       db_list_notes_by_owner_result, &ctx);
+    rc = pqg_batch_run(db, &nb_list_notes_by_owner_stmt, n_items, nb_list_notes_by_owner_bind_item,
+                       nb_list_notes_by_owner_decode, sizeof(nb_list_notes_by_owner_row),
+                       nb_list_notes_by_owner_result, &ctx);
     return rc;
 }
 
 /* ---- ListNotes (query.sql:30) ---- */
 
-static const uint32_t db_list_notes_column_types[16] = {20, 2950, 0, 25, 1043, 1009, 3802, 114,
+static const uint32_t nb_list_notes_column_types[16] = {20, 2950, 0, 25, 1043, 1009, 3802, 114,
     1700, 700, 21, 17, 1082, 1186, 1184, 1114};
 
-static const pqg_stmt db_list_notes_stmt = {
+static const pqg_stmt nb_list_notes_stmt = {
     .name = "ListNotes",
     .sql =
         "SELECT * FROM notes ORDER BY id",
     .n_params = 0,
     .param_types = NULL,
     .n_columns = 16,
-    .column_types = db_list_notes_column_types,
+    .column_types = nb_list_notes_column_types,
 };
 
 static void
-db_list_notes_decode(pqg_row *r, void *out)
+nb_list_notes_decode(pqg_row *r, void *out)
 {
-    db_note *dst = out;
+    nb_note *dst = out;
 
     pqg_get_int64(r, 0, &dst->id);
     pqg_get_uuid(r, 1, &dst->owner);
     {
         int v = 0;
-        pqg_get_enum(r, 2, db_role_labels, 2, &v);
-        dst->role = (db_role)v;
+        pqg_get_enum(r, 2, nb_role_labels, 2, &v);
+        dst->role = (nb_role)v;
     }
     pqg_get_text(r, 3, &dst->body);
     pqg_get_text(r, 4, &dst->title);
@@ -656,7 +656,7 @@ db_list_notes_decode(pqg_row *r, void *out)
 }
 
 int
-db_list_notes(pqg_db *db, db_note_rows *out)
+nb_list_notes(pqg_db *db, nb_note_rows *out)
 {
     pqg_args args;
     void *rows = NULL;
@@ -666,8 +666,8 @@ db_list_notes(pqg_db *db, db_note_rows *out)
     if (out == NULL)
         return PQG_EINVAL;
     memset(out, 0, sizeof *out);
-    pqg_args_init(&args, &db_list_notes_stmt);
-    rc = pqg_query_many(db, &db_list_notes_stmt, &args, db_list_notes_decode, sizeof(db_note),
+    pqg_args_init(&args, &nb_list_notes_stmt);
+    rc = pqg_query_many(db, &nb_list_notes_stmt, &args, nb_list_notes_decode, sizeof(nb_note),
                         &rows, &len);
     out->rows = rows;
     out->len = len;
@@ -676,52 +676,52 @@ db_list_notes(pqg_db *db, db_note_rows *out)
 }
 
 /* Carries the typed callback through pqg_query_each's untyped one. */
-typedef struct db_list_notes_each_ctx {
-    int (*fn)(const db_note *row, void *userdata);
+typedef struct nb_list_notes_each_ctx {
+    int (*fn)(const nb_note *row, void *userdata);
     void *userdata;
-} db_list_notes_each_ctx;
+} nb_list_notes_each_ctx;
 
 static int
-db_list_notes_each_row(const void *row, void *userdata)
+nb_list_notes_each_row(const void *row, void *userdata)
 {
-    const db_list_notes_each_ctx *ctx = userdata;
+    const nb_list_notes_each_ctx *ctx = userdata;
 
     return ctx->fn(row, ctx->userdata);
 }
 
 int
-db_list_notes_each(pqg_db *db, int (*fn)(const db_note *row, void *userdata), void *userdata)
+nb_list_notes_each(pqg_db *db, int (*fn)(const nb_note *row, void *userdata), void *userdata)
 {
     pqg_args args;
-    db_list_notes_each_ctx ctx;
+    nb_list_notes_each_ctx ctx;
     int rc = 0;
 
     if (fn == NULL)
         return PQG_EINVAL;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    pqg_args_init(&args, &db_list_notes_stmt);
-    rc = pqg_query_each(db, &db_list_notes_stmt, &args, db_list_notes_decode, sizeof(db_note),
-                        db_list_notes_each_row, &ctx);
+    pqg_args_init(&args, &nb_list_notes_stmt);
+    rc = pqg_query_each(db, &nb_list_notes_stmt, &args, nb_list_notes_decode, sizeof(nb_note),
+                        nb_list_notes_each_row, &ctx);
     return rc;
 }
 
 /* ---- CountNotes (query.sql:33) ---- */
 
-static const uint32_t db_count_notes_column_types[1] = {20};
+static const uint32_t nb_count_notes_column_types[1] = {20};
 
-static const pqg_stmt db_count_notes_stmt = {
+static const pqg_stmt nb_count_notes_stmt = {
     .name = "CountNotes",
     .sql =
         "SELECT count(*) AS total FROM notes",
     .n_params = 0,
     .param_types = NULL,
     .n_columns = 1,
-    .column_types = db_count_notes_column_types,
+    .column_types = nb_count_notes_column_types,
 };
 
 void
-db_count_notes_row_free(db_count_notes_row *v)
+nb_count_notes_row_free(nb_count_notes_row *v)
 {
     if (v == NULL)
         return;
@@ -730,15 +730,15 @@ db_count_notes_row_free(db_count_notes_row *v)
 }
 
 static void
-db_count_notes_decode(pqg_row *r, void *out)
+nb_count_notes_decode(pqg_row *r, void *out)
 {
-    db_count_notes_row *dst = out;
+    nb_count_notes_row *dst = out;
 
     pqg_get_int64(r, 0, &dst->total);
 }
 
 int
-db_count_notes(pqg_db *db, db_count_notes_row *out)
+nb_count_notes(pqg_db *db, nb_count_notes_row *out)
 {
     pqg_args args;
     void *mem = NULL;
@@ -746,8 +746,8 @@ db_count_notes(pqg_db *db, db_count_notes_row *out)
 
     if (out == NULL)
         return PQG_EINVAL;
-    pqg_args_init(&args, &db_count_notes_stmt);
-    rc = pqg_query_one(db, &db_count_notes_stmt, &args, db_count_notes_decode, out, sizeof *out,
+    pqg_args_init(&args, &nb_count_notes_stmt);
+    rc = pqg_query_one(db, &nb_count_notes_stmt, &args, nb_count_notes_decode, out, sizeof *out,
                        &mem);
     out->_mem = mem;
     return rc;

@@ -261,3 +261,21 @@ app_get_event_batch_row_to_json(const app_get_event_batch_row *v)
     }
     return o;
 }
+
+json_t *
+app_get_event_kind_last_row_to_json(const app_get_event_kind_last_row *v)
+{
+    json_t *o;
+    int bad = 0;
+
+    if (v == NULL || (o = json_object()) == NULL)
+        return NULL;
+    bad |= json_object_set_new(o, "payload", pqgj_jansson(v->payload));
+    bad |= json_object_set_new(o, "extra", pqgj_jansson(v->extra));
+    bad |= json_object_set_new(o, "kind", pqgj_string(app_kind_to_string(v->kind)));
+    if (bad != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}

@@ -12,4 +12,5 @@ const app_querier app_querier_default = {
     .patch_events = app_patch_events,
     .get_event_batch = app_get_event_batch,
     .list_events_by_kind = app_list_events_by_kind,
+    .get_event_kind_last = app_get_event_kind_last,
 };

@@ -33,6 +33,8 @@ typedef struct app_querier {
     /* ListEventsByKind :batchmany (query.sql:23) */
     int (*list_events_by_kind)(pqg_db *db, const app_list_events_by_kind_params *items,
                                size_t n_items, app_list_events_by_kind_fn fn, void *userdata);
+    /* GetEventKindLast :one (query.sql:26) */
+    int (*get_event_kind_last)(pqg_db *db, int64_t id, app_get_event_kind_last_row *out);
 } app_querier;
 
 /* Bound to the generated functions. */

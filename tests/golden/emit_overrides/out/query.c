@@ -287,12 +287,18 @@ app_create_event(pqg_db *db, app_kind kind, json_t *payload, json_t *extra,
 
     if (out == NULL)
         return PQG_EINVAL;
-    char *payload_json = payload != NULL ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (payload != NULL && payload_json == NULL)
-        rc = PQG_ENOMEM;
-    char *extra_json = extra != NULL ? json_dumps(extra, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (extra != NULL && extra_json == NULL)
-        rc = PQG_ENOMEM;
+    char *payload_json = NULL;
+    if (payload != NULL) {
+        payload_json = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (payload_json == NULL)
+            rc = PQG_ENOMEM;
+    }
+    char *extra_json = NULL;
+    if (extra != NULL) {
+        extra_json = json_dumps(extra, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (extra_json == NULL)
+            rc = PQG_ENOMEM;
+    }
     pqg_args_init(&args, &app_create_event_stmt);
     pqg_arg_text(&args, app_kind_to_string(kind));
     pqg_arg_jsonb(&args, payload_json);
@@ -697,5 +703,80 @@ app_list_events_by_kind(pqg_db *db, const app_list_events_by_kind_params *items,
     rc = pqg_batch_run(db, &app_list_events_by_kind_stmt, n_items,
                        app_list_events_by_kind_bind_item, app_list_events_by_kind_decode,
                        sizeof(app_event), app_list_events_by_kind_result, &ctx);
+    return rc;
+}
+
+/* ---- GetEventKindLast (query.sql:26) ---- */
+
+static const uint32_t app_get_event_kind_last_param_types[1] = {20};
+static const uint32_t app_get_event_kind_last_column_types[3] = {3802, 3802, 0};
+
+static const pqg_stmt app_get_event_kind_last_stmt = {
+    .name = "GetEventKindLast",
+    .sql =
+        "SELECT payload, extra, kind FROM events WHERE id = $1",
+    .n_params = 1,
+    .param_types = app_get_event_kind_last_param_types,
+    .n_columns = 3,
+    .column_types = app_get_event_kind_last_column_types,
+};
+
+void
+app_get_event_kind_last_row_free(app_get_event_kind_last_row *v)
+{
+    if (v == NULL)
+        return;
+    json_decref(v->payload);
+    json_decref(v->extra);
+    pqg_free(v->_mem);
+    memset(v, 0, sizeof *v);
+}
+
+static void
+app_get_event_kind_last_decode(pqg_row *r, void *out)
+{
+    app_get_event_kind_last_row *dst = out;
+    int bad = 0;
+
+    {
+        const char *text = NULL;
+        bad |= pqg_get_json(r, 0, &text);
+        if (text != NULL)
+            dst->payload = json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+    {
+        const char *text = NULL;
+        bad |= pqg_get_json(r, 1, &text);
+        if (text != NULL)
+            dst->extra = json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+    {
+        int v = 0;
+        bad |= pqg_get_enum(r, 2, app_kind_labels, 2, &v);
+        dst->kind = (app_kind)v;
+    }
+    if (bad != 0) {
+        /* The call fails and drops *dst: release the JSON values parsed before the error. */
+        json_decref(dst->payload);
+        dst->payload = NULL;
+        json_decref(dst->extra);
+        dst->extra = NULL;
+    }
+}
+
+int
+app_get_event_kind_last(pqg_db *db, int64_t id, app_get_event_kind_last_row *out)
+{
+    pqg_args args;
+    void *mem = NULL;
+    int rc = 0;
+
+    if (out == NULL)
+        return PQG_EINVAL;
+    pqg_args_init(&args, &app_get_event_kind_last_stmt);
+    pqg_arg_int64(&args, id);
+    rc = pqg_query_one(db, &app_get_event_kind_last_stmt, &args, app_get_event_kind_last_decode,
+                       out, sizeof *out, &mem);
+    out->_mem = mem;
     return rc;
 }

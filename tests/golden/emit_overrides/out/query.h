@@ -157,4 +157,23 @@ PQG_MUST_CHECK int app_list_events_by_kind(pqg_db *db, const app_list_events_by_
                                            size_t n_items, app_list_events_by_kind_fn fn,
                                            void *userdata);
 
+/* A row of GetEventKindLast (query.sql:26). */
+typedef struct app_get_event_kind_last_row {
+    json_t *payload;
+    json_t *extra; /* nullable */
+    app_kind kind;
+    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
+} app_get_event_kind_last_row;
+
+/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
+void app_get_event_kind_last_row_free(app_get_event_kind_last_row *v);
+
+/* GetEventKindLast :one (query.sql:26)
+ * The enum comes after the JSON: an unknown label must not leak the parsed payload.
+ * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
+ * *out owns its strings: release with app_get_event_kind_last_row_free(); on error *out is
+ * empty. */
+PQG_MUST_CHECK int app_get_event_kind_last(pqg_db *db, int64_t id,
+                                           app_get_event_kind_last_row *out);
+
 #endif
