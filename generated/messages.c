@@ -423,26 +423,12 @@ db_list_messages_by_roles(pqg_db *db, pqg_uuid conversation_id, db_message_role_
     if (out == NULL)
         return PQG_EINVAL;
     memset(out, 0, sizeof *out);
-    pqg_array_text roles_text = {NULL, 0};
-    if (roles.items != NULL) {
-        size_t n_ = roles.len > 0 ? roles.len : 1;
-        roles_text.items = malloc(n_ * sizeof *roles_text.items);
-        if (roles_text.items == NULL)
-            rc = PQG_ENOMEM;
-        for (size_t k_ = 0; roles_text.items != NULL && k_ < roles.len; k_++)
-            roles_text.items[k_] = db_message_role_to_string(roles.items[k_]);
-        roles_text.len = roles.len;
-    }
     pqg_args_init(&args, &db_list_messages_by_roles_stmt);
     pqg_arg_uuid(&args, conversation_id);
-    pqg_arg_array_text(&args, roles_text);
-    if (rc == 0)
-        rc = pqg_query_many(db, &db_list_messages_by_roles_stmt, &args,
-                            db_list_messages_by_roles_decode, sizeof(db_list_messages_by_roles_row),
-                            &rows, &len);
-    else
-        pqg_args_clear(&args);
-    free(roles_text.items);
+    pqg_arg_array_enum(&args, (const int *)roles.items, roles.len, db_message_role_labels, 4);
+    rc = pqg_query_many(db, &db_list_messages_by_roles_stmt, &args,
+                        db_list_messages_by_roles_decode, sizeof(db_list_messages_by_roles_row),
+                        &rows, &len);
     out->rows = rows;
     out->len = len;
     out->_mem = rows;
@@ -476,26 +462,12 @@ db_list_messages_by_roles_each(pqg_db *db, pqg_uuid conversation_id, db_message_
         return PQG_EINVAL;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    pqg_array_text roles_text = {NULL, 0};
-    if (roles.items != NULL) {
-        size_t n_ = roles.len > 0 ? roles.len : 1;
-        roles_text.items = malloc(n_ * sizeof *roles_text.items);
-        if (roles_text.items == NULL)
-            rc = PQG_ENOMEM;
-        for (size_t k_ = 0; roles_text.items != NULL && k_ < roles.len; k_++)
-            roles_text.items[k_] = db_message_role_to_string(roles.items[k_]);
-        roles_text.len = roles.len;
-    }
     pqg_args_init(&args, &db_list_messages_by_roles_stmt);
     pqg_arg_uuid(&args, conversation_id);
-    pqg_arg_array_text(&args, roles_text);
-    if (rc == 0)
-        rc = pqg_query_each(db, &db_list_messages_by_roles_stmt, &args,
-                            db_list_messages_by_roles_decode, sizeof(db_list_messages_by_roles_row),
-                            db_list_messages_by_roles_each_row, &ctx);
-    else
-        pqg_args_clear(&args);
-    free(roles_text.items);
+    pqg_arg_array_enum(&args, (const int *)roles.items, roles.len, db_message_role_labels, 4);
+    rc = pqg_query_each(db, &db_list_messages_by_roles_stmt, &args,
+                        db_list_messages_by_roles_decode, sizeof(db_list_messages_by_roles_row),
+                        db_list_messages_by_roles_each_row, &ctx);
     return rc;
 }
 

@@ -64,30 +64,16 @@ db_upsert_tool(pqg_db *db, const db_upsert_tool_params *p, db_tool *out)
         return PQG_EINVAL;
     if (p == NULL)
         return PQG_EINVAL;
-    pqg_array_text allowed_roles_text = {NULL, 0};
-    if (p->allowed_roles.items != NULL) {
-        size_t n_ = p->allowed_roles.len > 0 ? p->allowed_roles.len : 1;
-        allowed_roles_text.items = malloc(n_ * sizeof *allowed_roles_text.items);
-        if (allowed_roles_text.items == NULL)
-            rc = PQG_ENOMEM;
-        for (size_t k_ = 0; allowed_roles_text.items != NULL && k_ < p->allowed_roles.len; k_++)
-            allowed_roles_text.items[k_] = db_message_role_to_string(p->allowed_roles.items[k_]);
-        allowed_roles_text.len = p->allowed_roles.len;
-    }
     pqg_args_init(&args, &db_upsert_tool_stmt);
     pqg_arg_text(&args, p->name);
     pqg_arg_text(&args, p->description);
     pqg_arg_jsonb(&args, p->parameters);
-    pqg_arg_array_text(&args, allowed_roles_text);
+    pqg_arg_array_enum(&args, (const int *)p->allowed_roles.items, p->allowed_roles.len, db_message_role_labels, 4);
     pqg_arg_bool(&args, p->enabled);
     pqg_arg_interval(&args, p->call_timeout);
     pqg_arg_int16(&args, p->max_retries);
-    if (rc == 0)
-        rc = pqg_query_one(db, &db_upsert_tool_stmt, &args, db_upsert_tool_decode, out, sizeof *out,
-                           &mem);
-    else
-        pqg_args_clear(&args);
-    free(allowed_roles_text.items);
+    rc = pqg_query_one(db, &db_upsert_tool_stmt, &args, db_upsert_tool_decode, out, sizeof *out,
+                       &mem);
     out->_mem = mem;
     return rc;
 }

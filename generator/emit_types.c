@@ -398,28 +398,9 @@ emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, const emit_
         add_line(bind, "pqg_arg_text(%s, %s_to_string(%s));", args, t->enum_c, rv);
         break;
     case EMIT_ENUM_ARRAY:
-        if (m->in_ctx) {
-            /* The labels array lives in the adapter's context until the next row or item. */
-            add_line(temps, "pqg_array_text %s;", tmp);
-            add_line(pre, "if (%s.items != NULL) {", rv);
-        } else {
-            add_line(pre, "pqg_array_text %s = {NULL, 0};", tmp);
-            add_line(pre, "if (%s.items != NULL) {", rv);
-        }
-        add_line(pre, "    size_t n_ = %s.len > 0 ? %s.len : 1;", rv, rv);
-        add_line(pre, "    %s.items = malloc(n_ * sizeof *%s.items);", ref, ref);
-        add_line(pre, "    if (%s.items == NULL)", ref);
-        add_line(pre, "        rc = PQG_ENOMEM;");
-        add_line(pre, "    for (size_t k_ = 0; %s.items != NULL && k_ < %s.len; k_++)", ref, rv);
-        add_line(pre, "        %s.items[k_] = %s_to_string(%s.items[k_]);", ref, t->enum_c, rv);
-        add_line(pre, "    %s.len = %s.len;", ref, rv);
-        add_line(pre, "}");
-        add_line(bind, "pqg_arg_array_text(%s, %s);", args, ref);
-        add_line(post, "free(%s.items);", ref);
-        if (m->in_ctx) {
-            add_line(post, "%s.items = NULL;", ref);
-            add_line(post, "%s.len = 0;", ref);
-        }
+        /* The enum is int-sized (a _Static_assert in models.h checks it). */
+        add_line(bind, "pqg_arg_array_enum(%s, (const int *)%s.items, %s.len, %s_labels, %d);",
+                 args, rv, rv, t->enum_c, t->n_labels);
         break;
     case EMIT_JANSSON:
         if (m->in_ctx)

@@ -296,6 +296,44 @@ pqg_arg_array_text(pqg_args *a, pqg_array_text v)
 }
 
 void
+pqg_arg_array_enum(pqg_args *a, const int *items, size_t len, const char *const *labels,
+                   int n_labels)
+{
+    if (!items) {
+        pqg_arg_null(a);
+        return;
+    }
+    /* Sent as a text-format array literal whatever the declared type: an enum array's OID is
+     * not fixed, and the query's cast (@roles::message_role[]) turns text[] into it. */
+    size_t total = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (items[i] < 1 || items[i] > n_labels) {
+            if (!a->err)
+                a->err = PQG_EINVAL; /* not a value of the generated enum */
+            pqg_arg_null(a);
+            return;
+        }
+        total += strlen(labels[items[i] - 1]);
+    }
+    char *p = pqg__args_alloc(a, 3 + len * 3 + 2 * total);
+    if (!p) {
+        pqg_arg_null(a);
+        return;
+    }
+    size_t o = 0;
+    p[o++] = '{';
+    for (size_t i = 0; i < len; i++) {
+        if (i)
+            p[o++] = ',';
+        const char *label = labels[items[i] - 1];
+        o += quote_elem(p + o, label, strlen(label));
+    }
+    p[o++] = '}';
+    p[o] = '\0';
+    pqg__args_push(a, p, (int)o, 0);
+}
+
+void
 pqg_arg_array_bytes(pqg_args *a, pqg_array_bytes v)
 {
     if (!v.items) {

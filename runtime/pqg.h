@@ -326,6 +326,11 @@ void pqg_arg_array_uuid(pqg_args *a, pqg_array_uuid v);
 void pqg_arg_array_timestamp(pqg_args *a, pqg_array_timestamp v);
 void pqg_arg_array_date(pqg_args *a, pqg_array_date v);
 void pqg_arg_array_bytes(pqg_args *a, pqg_array_bytes v);
+/* Enum arrays: items are generated enum values (1-based: labels[v - 1] is v's label), bound as a
+ * text[] literal the query casts to its enum array type. A value outside 1..n_labels fails the
+ * statement with PQG_EINVAL; items == NULL binds NULL. */
+void pqg_arg_array_enum(pqg_args *a, const int *items, size_t len, const char *const *labels,
+                        int n_labels);
 
 /* One row of a result being decoded. Getters copy variable-length data into the result's block
  * (strings are NUL-terminated). A getter returns 0 or PQG_EDECODE; the first error is also kept

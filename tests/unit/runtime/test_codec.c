@@ -332,6 +332,27 @@ test_binder_formats(void **state)
     pqg_args_clear(&b);
 }
 
+/* Enum arrays go as a quoted text[] literal; a value outside the enum fails the binding. */
+static void
+test_enum_array_binder(void **state)
+{
+    (void)state;
+    static const char *const labels[] = {"user", "tool \"x\""};
+    static const uint32_t types[] = {1009, 1009};
+    static const pqg_stmt st = {"e", "SELECT $1, $2", 2, types, 0, NULL};
+    pqg_args a;
+    pqg_args_init(&a, &st);
+    int good[] = {2, 1};
+    pqg_arg_array_enum(&a, good, 2, labels, 2);
+    assert_int_equal(a.err, 0);
+    assert_int_equal(a.formats[0], 0);
+    assert_string_equal(a.values[0], "{\"tool \\\"x\\\"\",\"user\"}");
+    int bad[] = {1, 0};
+    pqg_arg_array_enum(&a, bad, 2, labels, 2);
+    assert_int_equal(a.err, PQG_EINVAL);
+    pqg_args_clear(&a);
+}
+
 int
 main(void)
 {
@@ -341,6 +362,7 @@ main(void)
         cmocka_unit_test(test_timestamp_wire),   cmocka_unit_test(test_uuid),
         cmocka_unit_test(test_durations),        cmocka_unit_test(test_config_from_env),
         cmocka_unit_test(test_error_table),      cmocka_unit_test(test_binder_formats),
+        cmocka_unit_test(test_enum_array_binder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,27 +132,13 @@ db_list_messages(pqg_db *db, const db_list_messages_params *p, db_list_messages_
     memset(out, 0, sizeof *out);
     if (p == NULL)
         return PQG_EINVAL;
-    pqg_array_text roles_text = {NULL, 0};
-    if (p->roles.items != NULL) {
-        size_t n_ = p->roles.len > 0 ? p->roles.len : 1;
-        roles_text.items = malloc(n_ * sizeof *roles_text.items);
-        if (roles_text.items == NULL)
-            rc = PQG_ENOMEM;
-        for (size_t k_ = 0; roles_text.items != NULL && k_ < p->roles.len; k_++)
-            roles_text.items[k_] = db_message_role_to_string(p->roles.items[k_]);
-        roles_text.len = p->roles.len;
-    }
     pqg_args_init(&args, &db_list_messages_stmt);
     pqg_arg_uuid(&args, p->conversation_id);
-    pqg_arg_array_text(&args, roles_text);
+    pqg_arg_array_enum(&args, (const int *)p->roles.items, p->roles.len, db_message_role_labels, 4);
     pqg_arg_null_int32(&args, p->min_tokens);
     pqg_arg_int64(&args, p->page_size);
-    if (rc == 0)
-        rc = pqg_query_many(db, &db_list_messages_stmt, &args, db_list_messages_decode,
-                            sizeof(db_list_messages_row), &rows, &len);
-    else
-        pqg_args_clear(&args);
-    free(roles_text.items);
+    rc = pqg_query_many(db, &db_list_messages_stmt, &args, db_list_messages_decode,
+                        sizeof(db_list_messages_row), &rows, &len);
     out->rows = rows;
     out->len = len;
     out->_mem = rows;
@@ -187,27 +173,13 @@ db_list_messages_each(pqg_db *db, const db_list_messages_params *p,
     ctx.userdata = userdata;
     if (p == NULL)
         return PQG_EINVAL;
-    pqg_array_text roles_text = {NULL, 0};
-    if (p->roles.items != NULL) {
-        size_t n_ = p->roles.len > 0 ? p->roles.len : 1;
-        roles_text.items = malloc(n_ * sizeof *roles_text.items);
-        if (roles_text.items == NULL)
-            rc = PQG_ENOMEM;
-        for (size_t k_ = 0; roles_text.items != NULL && k_ < p->roles.len; k_++)
-            roles_text.items[k_] = db_message_role_to_string(p->roles.items[k_]);
-        roles_text.len = p->roles.len;
-    }
     pqg_args_init(&args, &db_list_messages_stmt);
     pqg_arg_uuid(&args, p->conversation_id);
-    pqg_arg_array_text(&args, roles_text);
+    pqg_arg_array_enum(&args, (const int *)p->roles.items, p->roles.len, db_message_role_labels, 4);
     pqg_arg_null_int32(&args, p->min_tokens);
     pqg_arg_int64(&args, p->page_size);
-    if (rc == 0)
-        rc = pqg_query_each(db, &db_list_messages_stmt, &args, db_list_messages_decode,
-                            sizeof(db_list_messages_row), db_list_messages_each_row, &ctx);
-    else
-        pqg_args_clear(&args);
-    free(roles_text.items);
+    rc = pqg_query_each(db, &db_list_messages_stmt, &args, db_list_messages_decode,
+                        sizeof(db_list_messages_row), db_list_messages_each_row, &ctx);
     return rc;
 }
 

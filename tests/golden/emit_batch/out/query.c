@@ -305,38 +305,15 @@ typedef struct nb_retag_by_roles_batch {
     const nb_retag_by_roles_params *items;
     nb_retag_by_roles_fn fn;
     void *userdata;
-    pqg_array_text roles_text;
 } nb_retag_by_roles_batch;
-
-/* Frees the converted values of the previous item: the runtime has sent it by now. */
-static void
-nb_retag_by_roles_release(nb_retag_by_roles_batch *ctx)
-{
-    free(ctx->roles_text.items);
-    ctx->roles_text.items = NULL;
-    ctx->roles_text.len = 0;
-}
 
 static void
 nb_retag_by_roles_bind_item(size_t i, pqg_args *args, void *userdata)
 {
     nb_retag_by_roles_batch *ctx = userdata;
     const nb_retag_by_roles_params *p = &ctx->items[i];
-    int rc = 0;
 
-    nb_retag_by_roles_release(ctx);
-    if (p->roles.items != NULL) {
-        size_t n_ = p->roles.len > 0 ? p->roles.len : 1;
-        ctx->roles_text.items = malloc(n_ * sizeof *ctx->roles_text.items);
-        if (ctx->roles_text.items == NULL)
-            rc = PQG_ENOMEM;
-        for (size_t k_ = 0; ctx->roles_text.items != NULL && k_ < p->roles.len; k_++)
-            ctx->roles_text.items[k_] = nb_role_to_string(p->roles.items[k_]);
-        ctx->roles_text.len = p->roles.len;
-    }
-    if (rc != 0)
-        args->err = rc; /* fails item i, and so the batch, as a binding error */
-    pqg_arg_array_text(args, ctx->roles_text);
+    pqg_arg_array_enum(args, (const int *)p->roles.items, p->roles.len, nb_role_labels, 2);
     pqg_arg_uuid(args, p->owner);
 }
 
@@ -366,7 +343,6 @@ nb_retag_by_roles(pqg_db *db, const nb_retag_by_roles_params *items, size_t n_it
     ctx.userdata = userdata;
     rc = pqg_batch_run(db, &nb_retag_by_roles_stmt, n_items, nb_retag_by_roles_bind_item, NULL, 0,
                        fn != NULL ? nb_retag_by_roles_result : NULL, &ctx);
-    nb_retag_by_roles_release(&ctx);
     return rc;
 }
 
