@@ -361,7 +361,7 @@ db_list_recent_messages_each(pqg_db *db, pqg_uuid conversation_id, int64_t max_m
 
 /* ---- ListMessagesByRoles (queries/messages.sql:42) ---- */
 
-static const uint32_t db_list_messages_by_roles_param_types[2] = {2950, 1009};
+static const uint32_t db_list_messages_by_roles_param_types[2] = {2950, 0};
 static const uint32_t db_list_messages_by_roles_column_types[5] = {2950, 20, 0, 25, 1184};
 
 static const pqg_stmt db_list_messages_by_roles_stmt = {

@@ -6,7 +6,7 @@
 
 /* ---- UpsertTool (queries/tools.sql:1) ---- */
 
-static const uint32_t db_upsert_tool_param_types[7] = {1043, 25, 3802, 1009, 16, 1186, 21};
+static const uint32_t db_upsert_tool_param_types[7] = {1043, 25, 3802, 0, 16, 1186, 21};
 static const uint32_t db_upsert_tool_column_types[10] = {23, 1043, 25, 3802, 0, 16, 1186, 21, 1184,
     1184};
 

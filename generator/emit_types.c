@@ -292,10 +292,10 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
             snprintf(out->c_type, sizeof out->c_type, "%s_array", out->enum_c);
             snprintf(out->codec, sizeof out->codec, "enum_array");
             snprintf(out->get, sizeof out->get, "pqg_get_array_enum");
-            snprintf(out->arg, sizeof out->arg, "pqg_arg_array_text");
-            /* Sent as text[]: the statement needs an explicit cast ($1::role[]), since the
-             * server cannot receive binary text elements as an unknown enum type. */
-            out->param_oid = 1009;
+            snprintf(out->arg, sizeof out->arg, "pqg_arg_array_enum");
+            /* An enum array's OID differs per database: declared 0 and sent as a text literal,
+             * the server infers it from the context (a column, or a cast such as $1::role[]). */
+            out->param_oid = 0;
         } else {
             out->kind = EMIT_ENUM;
             snprintf(out->c_type, sizeof out->c_type, "%s", out->enum_c);

@@ -63,7 +63,7 @@ db_get_conversation(pqg_db *db, pqg_uuid id, db_conversation *out)
 
 /* ---- ListMessages (query.sql:6) ---- */
 
-static const uint32_t db_list_messages_param_types[4] = {2950, 1009, 23, 20};
+static const uint32_t db_list_messages_param_types[4] = {2950, 0, 23, 20};
 static const uint32_t db_list_messages_column_types[7] = {20, 0, 25, 23, 700, 1009, 1184};
 
 static const pqg_stmt db_list_messages_stmt = {

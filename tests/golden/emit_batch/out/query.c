@@ -288,7 +288,7 @@ nb_touch_all(pqg_db *db, size_t n_items, nb_touch_all_fn fn, void *userdata)
 
 /* ---- RetagByRoles (query.sql:17) ---- */
 
-static const uint32_t nb_retag_by_roles_param_types[2] = {1009, 2950};
+static const uint32_t nb_retag_by_roles_param_types[2] = {0, 2950};
 
 static const pqg_stmt nb_retag_by_roles_stmt = {
     .name = "RetagByRoles",
