@@ -194,7 +194,7 @@ typedef struct pqg_config {
     int64_t connect_timeout_ms;    /* default 10s */
     int64_t statement_timeout_ms;  /* default 30s, set on each new connection; 0 = server default */
     int64_t lock_timeout_ms;       /* default 10s; 0 = server default */
-    int64_t slow_query_ms;         /* default 1s; used by pqg_slowlog_attach_default */
+    int64_t slow_query_ms;         /* default 1s; pqg_slowlog_attach_default's threshold */
     const char *application_name;  /* default "pqgen" */
     bool unnamed_statements;       /* true for PgBouncer transaction pooling: no named prepares */
 } pqg_config;
@@ -504,6 +504,10 @@ typedef struct pqg_slowlog_options {
  * *out: caller owns; release with pqg_slowlog_free() after the pool is closed. */
 PQG_MUST_CHECK int pqg_slowlog_attach(pqg_db *pool, const pqg_slowlog_options *opts,
                                       pqg_slowlog **out);
+/* The same with the pool's configured threshold (pqg_config.slow_query_ms, from
+ * SLOW_QUERY_THRESHOLD) and the default sink (stderr), arguments redacted, no EXPLAIN. */
+PQG_MUST_CHECK int pqg_slowlog_attach_default(pqg_db *pool, pqg_slowlog **out);
+/* Detaching is not supported: free after pqg_pool_close(). NULL is a harmless no-op. */
 void pqg_slowlog_free(pqg_slowlog *log);
 
 /* === metrics (metrics.c) === */

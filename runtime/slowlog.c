@@ -497,6 +497,17 @@ pqg_slowlog_attach(pqg_db *pool, const pqg_slowlog_options *opts, pqg_slowlog **
     return 0;
 }
 
+int
+pqg_slowlog_attach_default(pqg_db *pool, pqg_slowlog **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (pool == NULL || pool->pool == NULL || out == NULL)
+        return pqg__set_error(PQG_EINVAL, NULL, "pool or out is NULL");
+    pqg_slowlog_options opts = {.threshold_ms = pool->pool->cfg.slow_query_ms};
+    return pqg_slowlog_attach(&pool->pool->db, &opts, out);
+}
+
 void
 pqg_slowlog_free(pqg_slowlog *log)
 {

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pqg.h"
 
@@ -261,6 +262,53 @@ test_slowlog_file_sink(void **state)
     fclose(tmp);
 }
 
+/* pqg_slowlog_attach_default takes the pool's slow_query_ms and writes to stderr. */
+static void
+test_slowlog_attach_default(void **state)
+{
+    (void)state;
+    pqg_config cfg;
+    pqg_config_defaults(&cfg);
+    const char *url = getenv("DATABASE_URL");
+    cfg.conninfo = url ? url : "";
+    cfg.min_conns = 1;
+    cfg.slow_query_ms = 15;
+    pqg_db *pool = NULL;
+    assert_int_equal(pqg_pool_open(&cfg, &pool), 0);
+    pqg_slowlog *log = NULL;
+    assert_int_equal(pqg_slowlog_attach_default(pool, &log), 0);
+
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    fflush(stderr);
+    int saved = dup(fileno(stderr));
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(tmp), fileno(stderr)) >= 0);
+    int rc_fast = run_sleep(pool, 0, "fast");
+    int rc_slow = run_sleep(pool, 0.03, "slow");
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    assert_int_equal(rc_fast, 0);
+    assert_int_equal(rc_slow, 0);
+
+    rewind(tmp);
+    char buf[4096];
+    int n = 0;
+    while (fgets(buf, sizeof buf, tmp) != NULL) {
+        buf[strcspn(buf, "\n")] = '\0';
+        json_t *j = parse_line(buf);
+        assert_true(json_number_value(json_object_get(j, "duration_ms")) >= 15.0);
+        json_decref(j);
+        n++;
+    }
+    assert_int_equal(n, 1);
+    fclose(tmp);
+    assert_int_equal(pqg_pool_close(pool, 5000), 0);
+    pqg_slowlog_free(log);
+    assert_int_equal(pqg_slowlog_attach_default(NULL, &log), PQG_EINVAL);
+}
+
 static void
 test_slowlog_attach_invalid(void **state)
 {
@@ -488,6 +536,7 @@ main(void)
         cmocka_unit_test(test_slow_query_with_plan),
         cmocka_unit_test(test_slow_failing_query),
         cmocka_unit_test(test_slowlog_file_sink),
+        cmocka_unit_test(test_slowlog_attach_default),
         cmocka_unit_test(test_slowlog_attach_invalid),
         cmocka_unit_test(test_metrics_counts_and_percentiles),
         cmocka_unit_test(test_metrics_concurrent),
