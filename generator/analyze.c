@@ -31,11 +31,9 @@ an_alloc(an_arena *a, size_t n)
     an_chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > 16384 ? n : 16384;
-        c = malloc(sizeof *c + cap);
-        if (!c) {
-            fputs("pqgen: out of memory\n", stderr);
-            abort();
-        }
+        c = catalog_alloc_fails() || cap > SIZE_MAX - sizeof *c ? NULL : malloc(sizeof *c + cap);
+        if (!c)
+            longjmp(*a->oom, 1);
         c->next = a->head;
         c->used = 0;
         c->cap = cap;
@@ -88,6 +86,12 @@ an_grow(an_arena *a, void *ptr, size_t elem, size_t *cap, size_t need)
 }
 
 void
+an_oom(actx *c)
+{
+    longjmp(*c->ar.oom, 1);
+}
+
+void
 an_arena_free(an_arena *a)
 {
     an_chunk *c = a->head;
@@ -129,6 +133,32 @@ an_warning(actx *c, int loc, const char *hint, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The name PostgreSQL's messages use for a builtin type (format_type_be), or NULL when it is
+ * the catalog name. */
+static const char *
+sql_type_name(const char *name)
+{
+    static const char *const names[][2] = {
+        {"int2", "smallint"},
+        {"int4", "integer"},
+        {"int8", "bigint"},
+        {"float4", "real"},
+        {"float8", "double precision"},
+        {"bool", "boolean"},
+        {"varchar", "character varying"},
+        {"bpchar", "character"},
+        {"timestamp", "timestamp without time zone"},
+        {"timestamptz", "timestamp with time zone"},
+        {"time", "time without time zone"},
+        {"timetz", "time with time zone"},
+        {"varbit", "bit varying"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i][0]))
+            return names[i][1];
+    return NULL;
+}
+
 const char *
 an_type_str(actx *c, cat_tref t)
 {
@@ -136,6 +166,9 @@ an_type_str(actx *c, cat_tref t)
     if (!cat_tref_known(t))
         return "unknown";
     cat_tref_name(t, buf, sizeof buf);
+    const char *sqlname = t.user ? NULL : sql_type_name(buf);
+    if (sqlname)
+        snprintf(buf, sizeof buf, "%s", sqlname);
     if (t.dims)
         return an_printf(&c->ar, "%s[]", buf);
     return an_strdup(&c->ar, buf);
@@ -273,11 +306,9 @@ same_struct(const char *a, const char *b)
 static void
 qres_to_cols(actx *c, const qres *q, an_column **cols, size_t *n)
 {
-    *cols = calloc(q->n ? q->n : 1, sizeof **cols);
-    if (!*cols) {
-        fputs("pqgen: out of memory\n", stderr);
-        abort();
-    }
+    *cols = catalog_alloc_fails() ? NULL : calloc(q->n ? q->n : 1, sizeof **cols);
+    if (!*cols)
+        an_oom(c);
     *n = q->n;
     /* names: ?column? -> column_N (warned), duplicates suffixed (warned) */
     for (size_t i = 0; i < q->n; i++) {
@@ -304,15 +335,13 @@ qres_to_cols(actx *c, const qres *q, an_column **cols, size_t *n)
             name = nn;
         }
         an_column *o = &(*cols)[i];
-        o->name = strdup(name);
+        o->name = catalog_alloc_fails() ? NULL : strdup(name);
         o->type = qc->t;
         o->nullable = qc->nullable;
         o->table = qc->table ? strdup(qc->table) : NULL;
         o->embed = qc->embed ? strdup(qc->embed) : NULL;
-        if (!o->name || (qc->table && !o->table) || (qc->embed && !o->embed)) {
-            fputs("pqgen: out of memory\n", stderr);
-            abort();
-        }
+        if (!o->name || (qc->table && !o->table) || (qc->embed && !o->embed))
+            an_oom(c); /* the caller frees *cols: every pointer in it is valid or NULL */
         if (!cat_tref_known(o->type))
             o->type = cat_tref_builtin(PGC_TEXT); /* unknown literals resolve to text */
     }
@@ -362,53 +391,75 @@ parse(actx *c, const char *text)
     return tree;
 }
 
-int
-analyze_query(const catalog *cat, const src_stmt *st, an_query *out, diag_list *d)
+/* analyze_query's work, between its setjmp and its cleanup. */
+static void
+query_body(actx *c, an_query *out)
 {
-    memset(out, 0, sizeof *out);
-    actx c = {0};
-    c.cat = cat;
-    c.d = d;
-    c.st = st;
-    c.orig = st->sql;
-    c.sql = an_prescan(&c);
-    json_t *tree = c.n_errors ? NULL : parse(&c, c.sql);
-    const json_t *stmts = pn_list(tree, "stmts");
-    if (tree && pn_len(stmts) != 1) {
-        an_error(&c, -1, NULL, "a query must be exactly one statement");
-    } else if (tree) {
+    const src_stmt *st = c->st;
+    c->sql = an_prescan(c);
+    c->tree = c->n_errors ? NULL : parse(c, c->sql);
+    const json_t *stmts = pn_list(c->tree, "stmts");
+    if (c->tree && pn_len(stmts) != 1) {
+        an_error(c, -1, NULL, "a query must be exactly one statement");
+    } else if (c->tree) {
         const json_t *node = json_object_get(pn_at(stmts, 0), "stmt"), *in;
         const char *k = pn_node(node, &in);
         qres q = {0};
         scope sc = {0};
         const char *kind = NULL;
-        an_stmt(&c, &sc, node, &q, &kind);
+        an_stmt(c, &sc, node, &q, &kind);
         if (!kind) {
             kind = "utility";
             if (k)
-                an_utility(&c, &sc, k, in);
+                an_utility(c, &sc, k, in);
             else
-                an_error(&c, -1, NULL, "unsupported statement");
+                an_error(c, -1, NULL, "unsupported statement");
         }
         out->statement = kind;
         if (cmd_is(st, ":copyfrom"))
-            check_copyfrom(&c, k, in);
+            check_copyfrom(c, k, in);
         bool rows = cmd_is(st, ":one") || cmd_is(st, ":many") || cmd_is(st, ":batchone") ||
                     cmd_is(st, ":batchmany");
-        if (rows && q.n == 0 && !c.n_errors)
-            an_error(&c, -1,
+        if (rows && q.n == 0 && !c->n_errors)
+            an_error(c, -1,
                      !strcmp(kind, "select") ? "use :exec" : "add RETURNING, or use :exec",
                      "query \"%s\" is %s but returns no columns", st->name ? st->name : "?",
                      st->cmd);
-        an_params_finish(&c, out);
-        if (!c.n_errors) {
-            qres_to_cols(&c, &q, &out->cols, &out->n_cols);
-            out->sql = an_rewrite_sql(&c);
+        an_params_finish(c, out);
+        if (!c->n_errors) {
+            qres_to_cols(c, &q, &out->cols, &out->n_cols);
+            out->sql = an_rewrite_sql(c);
         }
     }
-    json_decref(tree);
-    int errs = c.n_errors;
-    an_arena_free(&c.ar);
+}
+
+int
+analyze_query(const catalog *cat, const src_stmt *st, an_query *out, diag_list *d)
+{
+    memset(out, 0, sizeof *out);
+    /* On the heap, so its members are not the indeterminate locals of a function that
+     * returns twice from setjmp. */
+    actx *c = catalog_alloc_fails() ? NULL : calloc(1, sizeof *c);
+    if (!c)
+        return -2;
+    jmp_buf oom;
+    c->ar.oom = &oom;
+    if (setjmp(oom)) {
+        json_decref(c->tree);
+        an_arena_free(&c->ar);
+        free(c);
+        analyze_query_free(out);
+        return -2;
+    }
+    c->cat = cat;
+    c->d = d;
+    c->st = st;
+    c->orig = st->sql;
+    query_body(c, out);
+    json_decref(c->tree);
+    int errs = c->n_errors;
+    an_arena_free(&c->ar);
+    free(c);
     if (errs) {
         analyze_query_free(out);
         return -1;
@@ -420,24 +471,37 @@ int
 analyze_view(const catalog *cat, const json_t *query, const src_stmt *st, an_column **cols,
              size_t *n, diag_list *d)
 {
-    actx c = {0};
-    c.cat = cat;
-    c.d = d;
-    c.st = st;
-    c.orig = st->sql;
-    c.sql = st->sql;
-    c.in_schema = true;
     *cols = NULL;
     *n = 0;
+    actx *c = catalog_alloc_fails() ? NULL : calloc(1, sizeof *c);
+    if (!c)
+        return -2;
+    jmp_buf oom;
+    c->ar.oom = &oom;
+    if (setjmp(oom)) {
+        an_arena_free(&c->ar);
+        free(c);
+        analyze_columns_free(*cols, *n);
+        *cols = NULL;
+        *n = 0;
+        return -2;
+    }
+    c->cat = cat;
+    c->d = d;
+    c->st = st;
+    c->orig = st->sql;
+    c->sql = st->sql;
+    c->in_schema = true;
     qres q = {0};
     scope sc = {0};
     const char *kind = NULL;
-    an_stmt(&c, &sc, query, &q, &kind);
+    an_stmt(c, &sc, query, &q, &kind);
     if (!kind)
-        an_error(&c, -1, NULL, "unsupported view query");
-    if (!c.n_errors)
-        qres_to_cols(&c, &q, cols, n);
-    int errs = c.n_errors;
-    an_arena_free(&c.ar);
+        an_error(c, -1, NULL, "unsupported view query");
+    if (!c->n_errors)
+        qres_to_cols(c, &q, cols, n);
+    int errs = c->n_errors;
+    an_arena_free(&c->ar);
+    free(c);
     return errs ? -1 : 0;
 }

@@ -40,15 +40,15 @@ typedef struct an_query {
 } an_query;
 
 /* Analyzes the query statement st (st->sql, annotated with st->name and st->cmd). Every
- * problem goes to d. Returns 0 and fills *out, or -1 when the query has errors (*out is then
- * empty). *out: caller owns; release with analyze_query_free(). */
+ * problem goes to d. Returns 0 and fills *out, -1 when the query has errors, or -2 on out of
+ * memory (*out is then empty). *out: caller owns; release with analyze_query_free(). */
 int analyze_query(const catalog *c, const src_stmt *st, an_query *out, diag_list *d);
 /* Frees everything in q and zeroes it. NULL is a harmless no-op. */
 void analyze_query_free(an_query *q);
 
 /* Infers the columns of a view / materialized view / CREATE TABLE AS query: `query` is the
  * wrapped SelectStmt node parsed from st->sql. Returns 0 and sets *cols (caller owns; release
- * with analyze_columns_free()) or -1 after reporting errors to d. */
+ * with analyze_columns_free()), -1 after reporting errors to d, or -2 on out of memory. */
 int analyze_view(const catalog *c, const json_t *query, const src_stmt *st, an_column **cols,
                  size_t *n, diag_list *d);
 void analyze_columns_free(an_column *cols, size_t n);

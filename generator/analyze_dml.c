@@ -109,6 +109,52 @@ set_list(actx *c, scope *sc, const cat_table *t, const json_t *list)
     }
 }
 
+/* A NOT NULL column without a default that the INSERT leaves out would get NULL and fail at
+ * run time: reported at the column list (or the table name when there is none). Columns
+ * whose NOT NULL comes from a domain are left alone: the domain may have a default. */
+static void
+check_not_null(actx *c, const cat_table *t, const json_t *rv, const json_t *cols,
+               const cat_column *const *tcols, size_t ncols, bool has_values)
+{
+    const char *missing[8];
+    size_t n = 0, more = 0;
+    for (size_t i = 0; i < t->n_cols; i++) {
+        const cat_column *col = &t->cols[i];
+        if (!col->not_null || col->has_default || cat_tref_domain_not_null(col->type))
+            continue;
+        bool set = false;
+        for (size_t k = 0; has_values && k < ncols && !set; k++)
+            set = tcols[k] == col || !tcols[k]; /* an unknown name was reported already */
+        if (set)
+            continue;
+        if (n < sizeof missing / sizeof *missing)
+            missing[n++] = col->name;
+        else
+            more++;
+    }
+    if (n == 0)
+        return;
+    int loc = pn_loc(rv);
+    const json_t *rt;
+    if (pn_len(cols) && pn_is(pn_at(cols, 0), "ResTarget", &rt))
+        loc = pn_loc(rt);
+    if (n == 1) {
+        an_error(c, loc, an_printf(&c->ar, "\"%s\" has no default: add it to the column list "
+                                   "and give it a value", missing[0]),
+                 "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+                 missing[0], t->name);
+        return;
+    }
+    const char *list = "";
+    for (size_t i = 0; i < n; i++)
+        list = an_printf(&c->ar, "%s%s\"%s\"", list, i ? ", " : "", missing[i]);
+    if (more)
+        list = an_printf(&c->ar, "%s and %zu more", list, more);
+    an_error(c, loc, "they have no default: add them to the column list and give them values",
+             "null values in columns %s of relation \"%s\" violate not-null constraints", list,
+             t->name);
+}
+
 void
 an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
 {
@@ -140,6 +186,7 @@ an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
                 an_error(c, pn_loc(rt), NULL, "column \"%s\" specified more than once",
                          tcols[i]->name);
     }
+    check_not_null(c, t, rv, cols, tcols, ncols, json_object_get(ins, "selectStmt") != NULL);
     /* values: the target table is not in scope for them */
     const json_t *selnode = json_object_get(ins, "selectStmt"), *sel;
     if (selnode && pn_is(selnode, "SelectStmt", &sel)) {

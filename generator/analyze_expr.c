@@ -1,8 +1,8 @@
 /*
  * analyze_expr.c - expressions: the type and nullability of every expression kind the raw
  * parser produces, parameter types from the context they appear in (comparisons, function
- * arguments, casts, IN, ANY, BETWEEN, LIKE...), operator and function resolution through
- * pgcatalog, and PostgreSQL's rules for naming result columns (FigureColname).
+ * arguments, casts, IN, ANY, BETWEEN, LIKE...) and operator resolution through pgcatalog.
+ * Function calls are in analyze_func.c, result column names in analyze_colname.c.
  */
 #include "analyze_int.h"
 
@@ -18,8 +18,8 @@ B(uint32_t id)
     return cat_tref_builtin(id);
 }
 
-static aval
-mkval(cat_tref t, bool nullable)
+aval
+an_val(cat_tref t, bool nullable)
 {
     aval v = {0};
     v.t = t;
@@ -27,8 +27,8 @@ mkval(cat_tref t, bool nullable)
     return v;
 }
 
-static aval
-unknown_val(void)
+aval
+an_unknown_val(void)
 {
     aval v = {0};
     v.unknown = true;
@@ -36,8 +36,8 @@ unknown_val(void)
     return v;
 }
 
-static bool
-is_polymorphic(uint32_t id)
+bool
+an_is_polymorphic(uint32_t id)
 {
     switch (id) {
     case PGC_ANY:
@@ -63,14 +63,14 @@ is_polymorphic(uint32_t id)
 
 /* The catalog type for resolver id `id` given to an operand, preferring the other operand's
  * own (user) type when the resolver answered with its id. */
-static cat_tref
-mapback(uint32_t id, const aval *other)
+cat_tref
+an_mapback(uint32_t id, const aval *other)
 {
     if (other && cat_tref_known(other->t)) {
         uint32_t oid = cat_tref_resolver_id(other->t);
         if (oid == id)
             return other->t;
-        if (is_polymorphic(id)) {
+        if (an_is_polymorphic(id)) {
             cat_tref t = other->t;
             if (id == PGC_ANYARRAY || id == PGC_ANYCOMPATIBLEARRAY || id == PGC_ANYENUM_ARRAY ||
                 id == PGC_RECORD_ARRAY) {
@@ -80,7 +80,7 @@ mapback(uint32_t id, const aval *other)
             return t;
         }
     }
-    if (is_polymorphic(id) || id == PGC_UNKNOWN_OID)
+    if (an_is_polymorphic(id) || id == PGC_UNKNOWN_OID)
         return (cat_tref){0, NULL, 0};
     return B(id);
 }
@@ -220,27 +220,34 @@ binop(actx *c, const char *op, aval *l, aval *r, int loc)
         const char *rs = r->unknown ? "unknown" : an_type_str(c, r->t);
         const char *hint = "no operator matches the given name and argument types; you might "
                            "need to add an explicit cast";
+        /* A column compared with a value of another type (uuid = 42): name the column's type. */
+        const aval *colside = l && l->col && !l->unknown ? l : r->col && !r->unknown ? r : NULL;
+        const aval *other = colside == r ? l : r;
+        if (!amb && colside && other && !other->col && !other->param)
+            hint = an_printf(&c->ar, "\"%s\" is of type %s: compare it with a value of that type, "
+                             "or cast the other side", colside->col,
+                             colside == l ? ls : rs);
         if (amb)
             an_error(c, loc, hint, "operator is not unique: %s%s%s %s", ls ? ls : "",
                      ls ? " " : "", op, rs);
         else
             an_error(c, loc, hint, "operator does not exist: %s%s%s %s", ls ? ls : "",
                      ls ? " " : "", op, rs);
-        return unknown_val();
+        return an_unknown_val();
     }
     if (l && l->param && l->unknown) {
-        an_param_type(c, l->param, mapback(rl, r));
-        l->t = mapback(rl, r);
+        an_param_type(c, l->param, an_mapback(rl, r));
+        l->t = an_mapback(rl, r);
         l->unknown = !cat_tref_known(l->t);
     }
     if (r->param && r->unknown) {
-        an_param_type(c, r->param, mapback(rr, l));
-        r->t = mapback(rr, l);
+        an_param_type(c, r->param, an_mapback(rr, l));
+        r->t = an_mapback(rr, l);
         r->unknown = !cat_tref_known(r->t);
     }
     aval v = {0};
-    if (is_polymorphic(ret)) {
-        v.t = mapback(ret, l && cat_tref_known(l->t) ? l : r);
+    if (an_is_polymorphic(ret)) {
+        v.t = an_mapback(ret, l && cat_tref_known(l->t) ? l : r);
     } else {
         v.t = B(ret);
     }
@@ -326,7 +333,7 @@ expr_list_common(actx *c, scope *sc, const json_t *args, bool coalesce, int loc,
 {
     size_t n = pn_len(args);
     if (n == 0)
-        return unknown_val();
+        return an_unknown_val();
     aval *vals = an_alloc(&c->ar, n * sizeof *vals);
     const json_t **nodes = an_alloc(&c->ar, n * sizeof *nodes);
     for (size_t i = 0; i < n; i++) {
@@ -340,7 +347,7 @@ expr_list_common(actx *c, scope *sc, const json_t *args, bool coalesce, int loc,
     }
     cat_tref t = common_type(c, vals, n, loc, what);
     settle(c, nodes, vals, n, t);
-    aval v = mkval(t, true);
+    aval v = an_val(t, true);
     v.unknown = !cat_tref_known(t);
     for (size_t i = 0; i < n; i++)
         if (!vals[i].nullable)
@@ -385,241 +392,11 @@ expr_case(actx *c, scope *sc, const json_t *in)
     }
     cat_tref t = common_type(c, vals, k, pn_loc(in), "CASE");
     settle(c, nodes, vals, k, t);
-    aval v = mkval(t, !has_def);
+    aval v = an_val(t, !has_def);
     v.unknown = !cat_tref_known(t);
     for (size_t i = 0; i < k; i++)
         if (vals[i].nullable)
             v.nullable = true;
-    return v;
-}
-
-/* === functions === */
-
-/* Non-strict functions that still never return NULL. */
-static bool
-never_null_func(const char *name)
-{
-    static const char *const names[] = {
-        "concat", "concat_ws", "format", "json_build_array", "json_build_object",
-        "jsonb_build_array", "jsonb_build_object", "num_nonnulls", "num_nulls",
-        "row_to_json", "to_json", "to_jsonb", "array_append", "array_prepend", "array_cat",
-        "txid_current", "gen_random_uuid", "uuid_generate_v4", "now", "clock_timestamp",
-        "statement_timestamp", "transaction_timestamp", "random",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(name, names[i]))
-            return true;
-    return false;
-}
-
-/* Strict functions that still return NULL for some non-NULL inputs. */
-static bool
-may_null_func(const char *name)
-{
-    static const char *const names[] = {
-        "jsonb_extract_path", "jsonb_extract_path_text", "json_extract_path",
-        "json_extract_path_text", "jsonb_path_query_first", "json_object_field",
-        "json_object_field_text", "jsonb_object_field", "jsonb_object_field_text",
-        "regexp_match", "array_position", "array_length", "array_upper", "array_lower",
-        "array_ndims", "array_dims", "to_regclass", "to_regtype", "to_regproc", "substring",
-        "json_array_element", "jsonb_array_element", "json_array_element_text",
-        "jsonb_array_element_text", "current_setting", "nullif", "pg_get_viewdef",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(name, names[i]))
-            return true;
-    return false;
-}
-
-static bool
-never_null_window(const char *name)
-{
-    static const char *const names[] = {
-        "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "count",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (!strcmp(name, names[i]))
-            return true;
-    return false;
-}
-
-static void
-window_def(actx *c, scope *sc, const json_t *wd)
-{
-    const json_t *pl = pn_list(wd, "partitionClause");
-    for (size_t i = 0; i < pn_len(pl); i++)
-        an_expr(c, sc, pn_at(pl, i));
-    const json_t *ol = pn_list(wd, "orderClause"), *sb;
-    for (size_t i = 0; i < pn_len(ol); i++)
-        if (pn_is(pn_at(ol, i), "SortBy", &sb))
-            an_expr(c, sc, json_object_get(sb, "node"));
-}
-
-static const char *
-types_str(actx *c, const aval *vals, int n)
-{
-    char *s = an_strdup(&c->ar, "");
-    for (int i = 0; i < n; i++)
-        s = an_printf(&c->ar, "%s%s%s", s, i ? ", " : "",
-                      vals[i].unknown ? "unknown" : an_type_str(c, vals[i].t));
-    return s;
-}
-
-aval
-an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
-{
-    const json_t *names = pn_list(fc, "funcname");
-    size_t nn = pn_len(names);
-    const char *name = pn_last_name(names);
-    const char *schema = nn >= 2 ? pn_sval(pn_at(names, nn - 2)) : NULL;
-    int loc = pn_loc(fc);
-    if (fi)
-        memset(fi, 0, sizeof *fi);
-    if (!name) {
-        an_error(c, loc, NULL, "unsupported function name");
-        return unknown_val();
-    }
-    if (schema && !strcmp(schema, "sqlc")) {
-        an_error(c, loc, "write sqlc.arg(name), sqlc.narg(name), sqlc.slice(name) or "
-                 "sqlc.embed(table)", "malformed sqlc macro \"sqlc.%s\"", name);
-        return unknown_val();
-    }
-    if (schema && !strcmp(schema, "pg_catalog"))
-        schema = NULL;
-    const json_t *args = pn_list(fc, "args");
-    int n = (int)pn_len(args);
-    if (n > 100) {
-        an_error(c, loc, NULL, "too many arguments");
-        return unknown_val();
-    }
-    aval vals[100];
-    uint32_t ids[100], res[100];
-    bool anynull = false;
-    for (int i = 0; i < n; i++) {
-        const json_t *a = pn_at(args, i), *na;
-        if (pn_is(a, "NamedArgExpr", &na))
-            a = json_object_get(na, "arg");
-        vals[i] = an_expr(c, sc, a);
-        ids[i] = vals[i].unknown ? 0 : cat_tref_resolver_id(vals[i].t);
-        anynull |= vals[i].nullable;
-    }
-    if (fi) {
-        fi->nargs = n;
-        fi->args_nullable = anynull;
-    }
-    const json_t *order = pn_list(fc, "agg_order"), *sb;
-    bool within = pn_bool(fc, "agg_within_group");
-    for (size_t i = 0; i < pn_len(order); i++) {
-        if (!pn_is(pn_at(order, i), "SortBy", &sb))
-            continue;
-        aval ov = an_expr(c, sc, json_object_get(sb, "node"));
-        if (within && n < 100) {
-            /* ordered-set aggregates take the WITHIN GROUP expressions as arguments */
-            vals[n] = ov;
-            ids[n] = ov.unknown ? 0 : cat_tref_resolver_id(ov.t);
-            n++;
-        }
-    }
-    const json_t *filter = json_object_get(fc, "agg_filter");
-    if (filter && pn_node(filter, NULL))
-        an_cond(c, sc, filter);
-    const json_t *over = pn_obj(fc, "over");
-    if (over)
-        window_def(c, sc, over);
-
-    /* user-defined functions shadow nothing built in with the same signature, but are looked
-     * up first: schema objects are what the user most likely means */
-    const cat_func *uf = catalog_func(c->cat, schema, name, n);
-    if (uf) {
-        for (int i = 0; i < n; i++) {
-            if (vals[i].param && vals[i].unknown)
-                an_param_type(c, vals[i].param, uf->args[i].type);
-            if (vals[i].param)
-                an_param_name(c, vals[i].param, uf->args[i].name, 1);
-        }
-        if (fi)
-            fi->uf = uf;
-        aval v = mkval(uf->ret, uf->strict ? anynull : true);
-        return v;
-    }
-    if (schema) {
-        an_error(c, loc, NULL, "function %s.%s(%s) does not exist", schema, name,
-                 types_str(c, vals, n));
-        return unknown_val();
-    }
-    bool amb = false;
-    uint32_t ret = 0;
-    const pgc_func *f =
-        pgc_resolve_func(name, n, ids, c->cat->ext_mask, res, &ret, &amb);
-    if (!f) {
-        size_t cnt = 0;
-        const pgc_func *any = pgc_funcs_by_name(name, &cnt);
-        bool visible = false;
-        for (size_t i = 0; any && i < cnt; i++)
-            if (pgc_func_visible(&any[i], c->cat->ext_mask))
-                visible = true;
-        if (amb) {
-            an_error(c, loc, "add explicit casts to the arguments",
-                     "function %s(%s) is not unique", name, types_str(c, vals, n));
-        } else if (!visible && !catalog_has_func_name(c->cat, name)) {
-            const char *best = pgc_closest_func_name(name, c->cat->ext_mask);
-            const char *hint = NULL;
-            if (cnt)
-                hint = an_printf(&c->ar, "it comes with the extension \"%s\": add CREATE "
-                                 "EXTENSION to the schema", any[0].extension);
-            else if (best)
-                hint = an_printf(&c->ar, "did you mean \"%s\"?", best);
-            an_error(c, loc, hint, "function %s does not exist", name);
-        } else {
-            an_error(c, loc, "no function matches the given name and argument types; you "
-                     "might need to add explicit casts",
-                     "function %s(%s) does not exist", name, types_str(c, vals, n));
-        }
-        return unknown_val();
-    }
-    for (int i = 0; i < n; i++) {
-        if (vals[i].param && vals[i].unknown) {
-            cat_tref t = mapback(res[i], NULL);
-            /* a polymorphic argument: take the type of another argument of the same kind */
-            if (!cat_tref_known(t))
-                for (int k = 0; k < n; k++)
-                    if (k != i && !vals[k].unknown)
-                        t = vals[k].t;
-            an_param_type(c, vals[i].param, t);
-        }
-        if (vals[i].param && f->argnames && i < f->nargs && f->argnames[i] &&
-            f->argnames[i][0])
-            an_param_name(c, vals[i].param, f->argnames[i], 1);
-    }
-    if (fi) {
-        fi->pf = f;
-        memcpy(fi->resolved, res, (size_t)n * sizeof *res);
-    }
-    aval v = {0};
-    if (ret == PGC_ANYENUM || ret == PGC_ANYENUM_ARRAY || is_polymorphic(ret)) {
-        for (int i = 0; i < n; i++) {
-            if (vals[i].t.user || (ret != PGC_RECORD && cat_tref_known(vals[i].t))) {
-                v.t = vals[i].t;
-                v.t.dims = (ret == PGC_ANYENUM_ARRAY || ret == PGC_ANYARRAY) ? 1 : 0;
-                if (vals[i].t.dims && ret != PGC_ANYENUM_ARRAY && ret != PGC_ANYARRAY &&
-                    !vals[i].t.user)
-                    v.t.dims = 0;
-                break;
-            }
-        }
-        if (!cat_tref_known(v.t))
-            v.t = B(ret);
-    } else {
-        v.t = B(ret);
-    }
-    if (f->kind == 'a')
-        v.nullable = strcmp(name, "count") != 0;
-    else if (f->kind == 'w')
-        v.nullable = !never_null_window(name);
-    else if (f->strict)
-        v.nullable = anynull || may_null_func(name);
-    else
-        v.nullable = !never_null_func(name);
     return v;
 }
 
@@ -633,35 +410,35 @@ expr_sublink(actx *c, scope *sc, const json_t *in)
     qres q = {0};
     if (!pn_is(sub, "SelectStmt", &sel)) {
         an_error(c, pn_loc(in), NULL, "unsupported subquery");
-        return unknown_val();
+        return an_unknown_val();
     }
     an_select(c, sc, sel, &q);
     if (!type)
         type = "";
     if (!strcmp(type, "EXISTS_SUBLINK"))
-        return mkval(B(PGC_BOOL), false);
+        return an_val(B(PGC_BOOL), false);
     if (q.n != 1 && (!strcmp(type, "EXPR_SUBLINK") || !strcmp(type, "ARRAY_SUBLINK") ||
                      !strcmp(type, "ANY_SUBLINK") || !strcmp(type, "ALL_SUBLINK"))) {
         an_error(c, pn_loc(in), NULL, "subquery must return only one column");
-        return unknown_val();
+        return an_unknown_val();
     }
     if (!strcmp(type, "EXPR_SUBLINK"))
-        return mkval(q.cols[0].t, true);
+        return an_val(q.cols[0].t, true);
     if (!strcmp(type, "ARRAY_SUBLINK")) {
         cat_tref t = q.cols[0].t;
         t.dims++;
-        return mkval(t, false);
+        return an_val(t, false);
     }
     if (!strcmp(type, "ANY_SUBLINK") || !strcmp(type, "ALL_SUBLINK")) {
         const json_t *test = json_object_get(in, "testexpr");
         aval l = an_expr(c, sc, test);
-        aval r = mkval(q.cols[0].t, q.cols[0].nullable);
+        aval r = an_val(q.cols[0].t, q.cols[0].nullable);
         r.col = q.cols[0].name;
         const json_t *opn = pn_list(in, "operName");
         aval v = binop(c, pn_len(opn) ? op_name(opn) : "=", &l, &r, pn_loc(in));
-        return mkval(B(PGC_BOOL), v.nullable);
+        return an_val(B(PGC_BOOL), v.nullable);
     }
-    return mkval(B(PGC_BOOL), true);
+    return an_val(B(PGC_BOOL), true);
 }
 
 /* === A_Expr === */
@@ -704,7 +481,7 @@ expr_in(actx *c, scope *sc, const json_t *in, const char *op)
         aval v = binop(c, op, &l, &r, pn_loc(in));
         nullable |= v.nullable;
     }
-    return mkval(B(PGC_BOOL), nullable);
+    return an_val(B(PGC_BOOL), nullable);
 }
 
 static aval
@@ -730,7 +507,7 @@ expr_aexpr(actx *c, scope *sc, const json_t *in)
             aval v = binop(c, i == 0 ? ">=" : "<=", &l, &r, loc);
             nullable |= v.nullable;
         }
-        return mkval(B(PGC_BOOL), nullable);
+        return an_val(B(PGC_BOOL), nullable);
     }
     aval l = {0};
     if (has_l)
@@ -753,22 +530,22 @@ expr_aexpr(actx *c, scope *sc, const json_t *in)
         aval v = binop(c, op, &l, &re, loc);
         if (l.param && re.unknown == false && cat_tref_known(re.t))
             an_param_type(c, l.param, re.t);
-        return mkval(B(PGC_BOOL), v.nullable || r.nullable);
+        return an_val(B(PGC_BOOL), v.nullable || r.nullable);
     }
     aval r = an_expr(c, sc, rn);
     if (!strcmp(kind, "AEXPR_DISTINCT") || !strcmp(kind, "AEXPR_NOT_DISTINCT")) {
         binop(c, "=", &l, &r, loc);
-        return mkval(B(PGC_BOOL), false);
+        return an_val(B(PGC_BOOL), false);
     }
     if (!strcmp(kind, "AEXPR_NULLIF")) {
         binop(c, "=", &l, &r, loc);
-        return mkval(l.t, true);
+        return an_val(l.t, true);
     }
     if (!strcmp(kind, "AEXPR_OP") || !strcmp(kind, "AEXPR_LIKE") ||
         !strcmp(kind, "AEXPR_ILIKE") || !strcmp(kind, "AEXPR_SIMILAR"))
         return binop(c, op, has_l ? &l : NULL, &r, loc);
     an_error(c, loc, NULL, "unsupported expression %s", kind);
-    return unknown_val();
+    return an_unknown_val();
 }
 
 /* === the rest === */
@@ -780,23 +557,23 @@ expr_const(actx *c, const json_t *in)
     const char *sv;
     switch (pn_aconst(in, c->sql, &iv, &sv)) {
     case PN_CONST_INT:
-        return mkval(B(iv >= -2147483648LL && iv <= 2147483647LL ? PGC_INT4 : PGC_INT8), false);
+        return an_val(B(iv >= -2147483648LL && iv <= 2147483647LL ? PGC_INT4 : PGC_INT8), false);
     case PN_CONST_FLOAT:
-        return mkval(B(PGC_NUMERIC), false);
+        return an_val(B(PGC_NUMERIC), false);
     case PN_CONST_BOOL:
-        return mkval(B(PGC_BOOL), false);
+        return an_val(B(PGC_BOOL), false);
     case PN_CONST_BITSTR:
-        return mkval(B(1560u), false);
+        return an_val(B(1560u), false);
     case PN_CONST_STR: {
-        aval v = unknown_val();
+        aval v = an_unknown_val();
         v.nullable = false;
         return v;
     }
     case PN_CONST_NULL:
-        return unknown_val();
+        return an_unknown_val();
     default:
         an_error(c, pn_loc(in), NULL, "unsupported constant");
-        return unknown_val();
+        return an_unknown_val();
     }
 }
 
@@ -805,20 +582,20 @@ expr_sqlvalue(const json_t *in)
 {
     const char *op = pn_str(in, "op");
     if (!op)
-        return mkval(B(PGC_TEXT), false);
+        return an_val(B(PGC_TEXT), false);
     if (!strcmp(op, "SVFOP_CURRENT_DATE"))
-        return mkval(B(PGC_DATE), false);
+        return an_val(B(PGC_DATE), false);
     if (!strncmp(op, "SVFOP_CURRENT_TIMESTAMP", 23))
-        return mkval(B(PGC_TIMESTAMPTZ), false);
+        return an_val(B(PGC_TIMESTAMPTZ), false);
     if (!strncmp(op, "SVFOP_CURRENT_TIME", 18))
-        return mkval(B(1266u), false);
+        return an_val(B(1266u), false);
     if (!strncmp(op, "SVFOP_LOCALTIMESTAMP", 20))
-        return mkval(B(PGC_TIMESTAMP), false);
+        return an_val(B(PGC_TIMESTAMP), false);
     if (!strncmp(op, "SVFOP_LOCALTIME", 15))
-        return mkval(B(PGC_TIME), false);
+        return an_val(B(PGC_TIME), false);
     if (!strcmp(op, "SVFOP_CURRENT_SCHEMA"))
-        return mkval(B(PGC_NAME), true);
-    return mkval(B(PGC_NAME), false);
+        return an_val(B(PGC_NAME), true);
+    return an_val(B(PGC_NAME), false);
 }
 
 static aval
@@ -848,7 +625,7 @@ expr_indirection(actx *c, scope *sc, const json_t *in)
             if (!u || u->kind != CAT_COMPOSITE || v.t.dims) {
                 an_error(c, pn_loc(in), NULL, "column notation .%s applied to type %s, which "
                          "is not a composite type", fname, an_type_str(c, v.t));
-                return unknown_val();
+                return an_unknown_val();
             }
             size_t k;
             for (k = 0; k < u->n_cols && strcmp(u->cols[k].name, fname); k++)
@@ -856,7 +633,7 @@ expr_indirection(actx *c, scope *sc, const json_t *in)
             if (k == u->n_cols) {
                 an_error(c, pn_loc(in), NULL, "column \"%s\" not found in data type %s", fname,
                          u->name);
-                return unknown_val();
+                return an_unknown_val();
             }
             v.t = u->cols[k].type;
             v.nullable = true;
@@ -875,12 +652,12 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
     if (!strcmp(k, "ColumnRef")) {
         aval v;
         if (!an_colref(c, sc, in, &v))
-            return unknown_val();
+            return an_unknown_val();
         return v;
     }
     if (!strcmp(k, "ParamRef")) {
         int idx = an_param_ref(c, pn_loc(in), (int)pn_int(in, "number", 0));
-        aval v = unknown_val();
+        aval v = an_unknown_val();
         v.nullable = false;
         v.param = idx;
         if (idx && c->p[idx].typed) {
@@ -901,10 +678,10 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
             an_coerce(c, arg, t, NULL, 0, -1);
         aval a = an_expr(c, sc, arg);
         if (!ok)
-            return unknown_val();
+            return an_unknown_val();
         if (a.param && a.unknown)
             an_param_type(c, a.param, t);
-        aval v = mkval(t, a.nullable);
+        aval v = an_val(t, a.nullable);
         if (cat_tref_domain_not_null(t))
             v.nullable = false;
         v.col = a.col;
@@ -920,7 +697,7 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
             aval a = an_expr(c, sc, pn_at(args, i));
             nullable |= a.nullable;
         }
-        return mkval(B(PGC_BOOL), nullable);
+        return an_val(B(PGC_BOOL), nullable);
     }
     if (!strcmp(k, "NullTest")) {
         const json_t *arg = json_object_get(in, "arg");
@@ -929,13 +706,13 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
         if (p)
             an_param_nullable(c, p);
         (void)a;
-        return mkval(B(PGC_BOOL), false);
+        return an_val(B(PGC_BOOL), false);
     }
     if (!strcmp(k, "BooleanTest")) {
         const json_t *arg = json_object_get(in, "arg");
         an_coerce(c, arg, B(PGC_BOOL), NULL, 0, -1);
         an_expr(c, sc, arg);
-        return mkval(B(PGC_BOOL), false);
+        return an_val(B(PGC_BOOL), false);
     }
     if (!strcmp(k, "FuncCall"))
         return an_func(c, sc, in, NULL);
@@ -960,7 +737,7 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
         const json_t *args = pn_list(in, "args");
         for (size_t i = 0; i < pn_len(args); i++)
             an_expr(c, sc, pn_at(args, i));
-        return mkval(B(PGC_RECORD), false);
+        return an_val(B(PGC_RECORD), false);
     }
     if (!strcmp(k, "A_Indirection"))
         return expr_indirection(c, sc, in);
@@ -972,12 +749,12 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
         const json_t *args = pn_list(in, "args");
         for (size_t i = 0; i < pn_len(args); i++)
             an_expr(c, sc, pn_at(args, i));
-        return mkval(B(PGC_INT4), false);
+        return an_val(B(PGC_INT4), false);
     }
     if (!strcmp(k, "SetToDefault"))
-        return unknown_val();
+        return an_unknown_val();
     an_error(c, pn_loc(in), NULL, "unsupported expression %s", k);
-    return unknown_val();
+    return an_unknown_val();
 }
 
 aval
@@ -987,166 +764,15 @@ an_expr(actx *c, scope *sc, const json_t *node)
     const char *k = pn_node(node, &in);
     if (!k) {
         an_error(c, -1, NULL, "unsupported expression");
-        return unknown_val();
+        return an_unknown_val();
     }
     if (++c->depth > AN_MAX_DEPTH) {
         if (c->depth == AN_MAX_DEPTH + 1)
             an_error(c, pn_loc(in), NULL, "expression nested too deeply");
         c->depth--;
-        return unknown_val();
+        return an_unknown_val();
     }
     aval v = expr_inner(c, sc, k, in);
     c->depth--;
     return v;
-}
-
-/* === column names === */
-
-static int
-colname(actx *c, const json_t *node, const char **name, int depth)
-{
-    const json_t *in;
-    const char *k = pn_node(node, &in);
-    if (!k || depth > 50)
-        return 0;
-    if (!strcmp(k, "ColumnRef")) {
-        const json_t *f = pn_list(in, "fields");
-        const char *s = pn_sval(pn_at(f, pn_len(f) ? pn_len(f) - 1 : 0));
-        if (s) {
-            *name = s;
-            return 2;
-        }
-        return 0;
-    }
-    if (!strcmp(k, "A_Indirection")) {
-        const json_t *ind = pn_list(in, "indirection");
-        for (size_t i = pn_len(ind); i-- > 0;) {
-            const char *s = pn_sval(pn_at(ind, i));
-            if (s) {
-                *name = s;
-                return 2;
-            }
-            if (pn_is(pn_at(ind, i), "A_Star", NULL))
-                break;
-        }
-        return colname(c, json_object_get(in, "arg"), name, depth + 1);
-    }
-    if (!strcmp(k, "FuncCall")) {
-        const char *s = pn_last_name(pn_list(in, "funcname"));
-        if (s) {
-            *name = s;
-            return 2;
-        }
-        return 0;
-    }
-    if (!strcmp(k, "A_Expr")) {
-        const char *kind = pn_str(in, "kind");
-        if (kind && !strcmp(kind, "AEXPR_NULLIF")) {
-            *name = "nullif";
-            return 2;
-        }
-        return 0;
-    }
-    if (!strcmp(k, "TypeCast")) {
-        int s = colname(c, json_object_get(in, "arg"), name, depth + 1);
-        if (s <= 1) {
-            const char *tn = pn_last_name(pn_list(pn_obj(in, "typeName"), "names"));
-            if (tn) {
-                *name = tn;
-                return 1;
-            }
-        }
-        return s;
-    }
-    if (!strcmp(k, "CollateClause"))
-        return colname(c, json_object_get(in, "arg"), name, depth + 1);
-    if (!strcmp(k, "SubLink")) {
-        const char *t = pn_str(in, "subLinkType");
-        if (t && !strcmp(t, "EXISTS_SUBLINK")) {
-            *name = "exists";
-            return 2;
-        }
-        if (t && !strcmp(t, "ARRAY_SUBLINK")) {
-            *name = "array";
-            return 2;
-        }
-        if (t && !strcmp(t, "EXPR_SUBLINK")) {
-            const json_t *sel;
-            if (pn_is(json_object_get(in, "subselect"), "SelectStmt", &sel)) {
-                const json_t *tl = pn_list(sel, "targetList"), *rt;
-                if (pn_len(tl) >= 1 && pn_is(pn_at(tl, 0), "ResTarget", &rt)) {
-                    if (pn_str(rt, "name")) {
-                        *name = pn_str(rt, "name");
-                        return 2;
-                    }
-                    return colname(c, json_object_get(rt, "val"), name, depth + 1);
-                }
-            }
-        }
-        return 0;
-    }
-    if (!strcmp(k, "CaseExpr")) {
-        *name = "case";
-        return 1;
-    }
-    if (!strcmp(k, "A_ArrayExpr")) {
-        *name = "array";
-        return 2;
-    }
-    if (!strcmp(k, "RowExpr")) {
-        *name = "row";
-        return 2;
-    }
-    if (!strcmp(k, "CoalesceExpr")) {
-        *name = "coalesce";
-        return 2;
-    }
-    if (!strcmp(k, "MinMaxExpr")) {
-        const char *op = pn_str(in, "op");
-        *name = op && !strcmp(op, "IS_LEAST") ? "least" : "greatest";
-        return 2;
-    }
-    if (!strcmp(k, "GroupingFunc")) {
-        *name = "grouping";
-        return 2;
-    }
-    if (!strcmp(k, "SQLValueFunction")) {
-        static const struct {
-            const char *op, *name;
-        } m[] = {
-            {"SVFOP_CURRENT_DATE", "current_date"},
-            {"SVFOP_CURRENT_TIME", "current_time"},
-            {"SVFOP_CURRENT_TIME_N", "current_time"},
-            {"SVFOP_CURRENT_TIMESTAMP", "current_timestamp"},
-            {"SVFOP_CURRENT_TIMESTAMP_N", "current_timestamp"},
-            {"SVFOP_LOCALTIME", "localtime"},
-            {"SVFOP_LOCALTIME_N", "localtime"},
-            {"SVFOP_LOCALTIMESTAMP", "localtimestamp"},
-            {"SVFOP_LOCALTIMESTAMP_N", "localtimestamp"},
-            {"SVFOP_CURRENT_ROLE", "current_role"},
-            {"SVFOP_CURRENT_USER", "current_user"},
-            {"SVFOP_USER", "user"},
-            {"SVFOP_SESSION_USER", "session_user"},
-            {"SVFOP_CURRENT_CATALOG", "current_catalog"},
-            {"SVFOP_CURRENT_SCHEMA", "current_schema"},
-        };
-        const char *op = pn_str(in, "op");
-        for (size_t i = 0; op && i < sizeof m / sizeof *m; i++) {
-            if (!strcmp(op, m[i].op)) {
-                *name = m[i].name;
-                return 2;
-            }
-        }
-        return 0;
-    }
-    return 0;
-}
-
-const char *
-an_colname(actx *c, const json_t *node, bool *unnamed)
-{
-    const char *name = NULL;
-    int s = colname(c, node, &name, 0);
-    *unnamed = s == 0 || !name;
-    return *unnamed ? "?column?" : name;
 }

@@ -1,13 +1,16 @@
 /*
  * analyze_int.h - internals shared by the analyzer's files (analyze.c: entry points, arena,
- * diagnostics, utility statements; analyze_expr.c: expressions; analyze_select.c: SELECT,
- * FROM, CTEs, set operations; analyze_dml.c: INSERT/UPDATE/DELETE; params.c: parameters,
- * sqlc macros and the SQL rewrite). Not for use outside the analyzer.
+ * diagnostics, utility statements; analyze_expr.c: expressions; analyze_func.c: function and
+ * aggregate calls; analyze_colname.c: result column names; analyze_colref.c: column
+ * references; analyze_select.c: SELECT, FROM, CTEs, set operations; analyze_group.c: the
+ * GROUP BY rule; analyze_dml.c: INSERT/UPDATE/DELETE; params.c: parameters, sqlc macros and
+ * the SQL rewrite). Not for use outside the analyzer.
  */
 #ifndef PQGEN_ANALYZE_INT_H
 #define PQGEN_ANALYZE_INT_H
 
 #include <jansson.h>
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,13 +21,23 @@
 /* Deepest expression/query nesting analyzed; deeper input gets an error, not a stack overflow. */
 #define AN_MAX_DEPTH 200
 
-/* A bump allocator for everything one statement's analysis needs: freed at once. */
+/* A bump allocator for everything one statement's analysis needs: freed at once.
+ *
+ * Out of memory: the analysis is a recursive descent over half-built scopes with some 60
+ * allocation sites, so rather than threading NULL through all of them, an allocation failure
+ * unwinds with longjmp to the entry point that owns the arena (analyze_query/analyze_view).
+ * That is safe because everything allocated between the setjmp and the failure lives in the
+ * arena or in heap objects the entry point reaches through its (heap-allocated) context: the
+ * parse tree and the partly filled result, which the entry point frees before returning -2.
+ * Nothing else is in flight: diagnostics are complete records whenever they exist. */
 typedef struct an_chunk an_chunk;
 typedef struct an_arena {
     an_chunk *head;
+    jmp_buf *oom; /* where an allocation failure unwinds to; set by the entry point */
 } an_arena;
 
-/* Zeroed memory from a; aborts on out of memory. Borrowed; valid until an_arena_free(a). */
+/* Zeroed memory from a; on out of memory it does not return (see above). Borrowed; valid
+ * until an_arena_free(a). */
 void *an_alloc(an_arena *a, size_t n);
 char *an_strdup(an_arena *a, const char *s);
 char *an_printf(an_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,6 +69,8 @@ typedef struct rte {
     rcol *cols;
     size_t n;
     const cat_table *rel; /* the catalog relation for a plain table/view */
+    bool unknown;         /* stands for a relation that does not exist (already reported): its
+                             columns are unknown, so lookups that may mean it stay silent */
 } rte;
 
 typedef struct cte {
@@ -118,6 +133,7 @@ typedef struct edit {
 
 typedef struct actx {
     an_arena ar;
+    json_t *tree; /* the statement's parse tree (analyze_query), freed by the entry point */
     const catalog *cat;
     diag_list *d;
     const src_stmt *st;
@@ -136,6 +152,9 @@ typedef struct actx {
 } actx;
 
 /* analyze.c */
+/* Reports an allocation failure outside the arena (the malloc'd results): unwinds like an
+ * arena failure. Does not return. */
+_Noreturn void an_oom(actx *c);
 void an_error(actx *c, int loc, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void an_warning(actx *c, int loc, const char *hint, const char *fmt, ...)
@@ -145,16 +164,27 @@ void an_warning(actx *c, int loc, const char *hint, const char *fmt, ...)
 void an_stmt(actx *c, scope *sc, const json_t *node, qres *out, const char **kind);
 void an_add_col(actx *c, qres *q, const qcol *col);
 rte *an_add_rte(actx *c, scope *sc, const char *alias, size_t ncols);
+/* A type as PostgreSQL's messages name it ("integer", "character varying[]", user types by
+ * name), for diagnostics. Borrowed; valid until the arena is freed. */
 const char *an_type_str(actx *c, cat_tref t);
 
 /* analyze_expr.c */
 aval an_expr(actx *c, scope *sc, const json_t *node);
+/* A typed value / the value of an untyped expression (nullable, type unknown). */
+aval an_val(cat_tref t, bool nullable);
+aval an_unknown_val(void);
+/* Whether pgcatalog type id is polymorphic (anyelement, anyarray, record...). */
+bool an_is_polymorphic(uint32_t id);
+/* The catalog type for resolver id `id` given to an operand, preferring the other operand's
+ * own (user) type when the resolver answered with its id. */
+cat_tref an_mapback(uint32_t id, const aval *other);
 /* Before analyzing node in a context that expects type t (an INSERT column, the other side of
  * a comparison...): an untyped parameter (bare, or inside ARRAY[]/COALESCE/CASE) takes t, the
  * name (with priority prio) when it has none, and nullable (when >= 0: 1 forces nullable). */
 void an_coerce(actx *c, const json_t *node, cat_tref t, const char *name, int prio,
                int nullable);
-/* PostgreSQL's FigureColname: *unnamed when it would be "?column?". Arena string. */
+/* analyze_colname.c: PostgreSQL's FigureColname: *unnamed when it would be "?column?".
+ * Borrowed from the tree or the arena. */
 const char *an_colname(actx *c, const json_t *node, bool *unnamed);
 bool an_typename(actx *c, const json_t *typname, cat_tref *out);
 /* The parameter index node refers to (bare ParamRef), or 0. */
@@ -174,6 +204,7 @@ typedef struct an_funcinfo {
     bool args_nullable;        /* some argument may be NULL */
 } an_funcinfo;
 
+/* analyze_func.c */
 /* Analyzes a FuncCall body; fi (may be NULL) gets what it resolved to. */
 aval an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi);
 
@@ -183,12 +214,26 @@ void an_from_item(actx *c, scope *sc, const json_t *node);
 void an_with(actx *c, scope *sc, const json_t *with);
 /* Target list (SELECT list or RETURNING) into out. */
 void an_targets(actx *c, scope *sc, const json_t *list, qres *out);
-/* Column reference lookup; false after reporting an error. */
-bool an_colref(actx *c, scope *sc, const json_t *cref, aval *out);
-rte *an_find_rte(scope *sc, const char *alias, bool this_level_only);
 /* A catalog table as a range entry named alias (or its name). */
 rte *an_table_rte(actx *c, scope *sc, const cat_table *t, const char *alias);
 void an_limit(actx *c, scope *sc, const json_t *sel);
+
+/* analyze_colref.c */
+/* Column reference lookup; false after reporting an error (or, silently, when it may name a
+ * column of a relation already reported missing). */
+bool an_colref(actx *c, scope *sc, const json_t *cref, aval *out);
+rte *an_find_rte(scope *sc, const char *alias, bool this_level_only);
+/* "did you mean" hints: the closest relation (tables: catalog tables and CTEs; else the
+ * aliases in scope), and for a qualifier naming no FROM item, the alias of the table it names
+ * (colname NULL for t.*). NULL when none. Arena strings. */
+const char *an_closest_rel(actx *c, scope *sc, const char *name, bool tables);
+const char *an_alias_hint(actx *c, scope *sc, const char *alias, const char *colname);
+
+/* analyze_group.c */
+/* PostgreSQL's grouping rule for a plain SELECT (sel) whose FROM level is sc: columns used
+ * outside aggregates must be grouped or depend on a grouped primary key. Reports each
+ * ungrouped column once. */
+void an_check_grouping(actx *c, scope *sc, const json_t *sel);
 
 /* analyze_dml.c */
 void an_insert(actx *c, scope *sc, const json_t *ins, qres *out);

@@ -2,7 +2,8 @@
  * analyze_select.c - SELECT: FROM items (tables, views, CTEs, derived tables, functions,
  * joins with per-column nullability for outer joins, USING/NATURAL merging, LATERAL), WITH
  * (recursive and data-modifying), set operations, VALUES, target lists with * and t.*
- * expansion and sqlc.embed, GROUP BY/HAVING/ORDER BY/LIMIT. Expressions: analyze_expr.c.
+ * expansion and sqlc.embed, GROUP BY/HAVING/ORDER BY/LIMIT. Column references:
+ * analyze_colref.c; expressions: analyze_expr.c; the grouping rule: analyze_group.c.
  */
 #include "analyze_int.h"
 
@@ -10,19 +11,6 @@
 #include <string.h>
 
 #include "pgcatalog.h"
-
-rte *
-an_find_rte(scope *sc, const char *alias, bool this_level_only)
-{
-    for (scope *s = sc; s; s = s->parent) {
-        for (size_t i = 0; i < s->n; i++)
-            if (s->r[i]->alias && !strcmp(s->r[i]->alias, alias))
-                return s->r[i];
-        if (this_level_only)
-            break;
-    }
-    return NULL;
-}
 
 static cte *
 find_cte(scope *sc, const char *name)
@@ -63,182 +51,6 @@ rename_cols(actx *c, rte *r, const json_t *alias)
     }
 }
 
-/* Candidates for "did you mean": the columns visible from sc. */
-static const char *
-closest_col(actx *c, scope *sc, const rte *only, const char *name)
-{
-    size_t n = 0, cap = 0;
-    const char **cands = NULL;
-    for (scope *s = sc; s; s = s->parent) {
-        for (size_t i = 0; i < s->n; i++) {
-            const rte *r = s->r[i];
-            if (only && r != only)
-                continue;
-            for (size_t k = 0; k < r->n; k++) {
-                cands = an_grow(&c->ar, cands, sizeof *cands, &cap, n + 1);
-                cands[n++] = r->cols[k].name;
-            }
-        }
-        if (only)
-            break;
-    }
-    const char *best = diag_closest(name, cands, n);
-    return best ? an_printf(&c->ar, "did you mean \"%s\"?", best) : NULL;
-}
-
-static const char *
-closest_rel(actx *c, scope *sc, const char *name, bool tables)
-{
-    size_t n = 0, cap = 0;
-    const char **cands = NULL;
-    for (scope *s = sc; s; s = s->parent) {
-        for (size_t i = 0; !tables && i < s->n; i++) {
-            if (!s->r[i]->alias)
-                continue;
-            cands = an_grow(&c->ar, cands, sizeof *cands, &cap, n + 1);
-            cands[n++] = s->r[i]->alias;
-        }
-        for (size_t i = 0; tables && i < s->nctes; i++) {
-            cands = an_grow(&c->ar, cands, sizeof *cands, &cap, n + 1);
-            cands[n++] = s->ctes[i]->name;
-        }
-    }
-    for (size_t i = 0; tables && i < c->cat->n_tables; i++) {
-        if (c->cat->tables[i]->dropped)
-            continue;
-        cands = an_grow(&c->ar, cands, sizeof *cands, &cap, n + 1);
-        cands[n++] = c->cat->tables[i]->name;
-    }
-    const char *best = diag_closest(name, cands, n);
-    return best ? an_printf(&c->ar, "did you mean \"%s\"?", best) : NULL;
-}
-
-/* System columns every table has (xmin, xmax...): name -> type id, or 0. */
-static uint32_t
-system_column(const char *name)
-{
-    static const struct {
-        const char *name;
-        uint32_t id;
-    } sys[] = {
-        {"ctid", 27u}, {"xmin", 28u}, {"xmax", 28u}, {"cmin", 29u}, {"cmax", 29u},
-        {"tableoid", PGC_OID},
-    };
-    for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
-        if (!strcmp(name, sys[i].name))
-            return sys[i].id;
-    return 0;
-}
-
-static void
-col_val(aval *out, const rcol *col)
-{
-    memset(out, 0, sizeof *out);
-    out->t = col->t;
-    out->nullable = col->nullable;
-    out->col = col->name;
-    out->table = col->table;
-}
-
-bool
-an_colref(actx *c, scope *sc, const json_t *cref, aval *out)
-{
-    const json_t *fields = pn_list(cref, "fields");
-    size_t nf = pn_len(fields);
-    int loc = pn_loc(cref);
-    memset(out, 0, sizeof *out);
-    if (nf == 0) {
-        an_error(c, loc, NULL, "malformed column reference");
-        return false;
-    }
-    bool star = pn_is(pn_at(fields, nf - 1), "A_Star", NULL);
-    const char *colname = star ? NULL : pn_sval(pn_at(fields, nf - 1));
-    if (!star && !colname) {
-        an_error(c, loc, NULL, "malformed column reference");
-        return false;
-    }
-    if (nf == 1 && star) {
-        out->t = cat_tref_builtin(PGC_RECORD);
-        return true;
-    }
-    if (nf == 1) {
-        for (scope *s = sc; s; s = s->parent) {
-            const rcol *found = NULL;
-            int matches = 0;
-            for (size_t i = 0; i < s->n; i++) {
-                const rte *r = s->r[i];
-                for (size_t k = 0; k < r->n; k++) {
-                    if (!r->cols[k].hidden && !strcmp(r->cols[k].name, colname)) {
-                        if (!found)
-                            found = &r->cols[k];
-                        matches++;
-                    }
-                }
-            }
-            if (matches > 1) {
-                an_error(c, loc, "qualify it with a table name or alias",
-                         "column reference \"%s\" is ambiguous", colname);
-                return false;
-            }
-            if (found) {
-                col_val(out, found);
-                return true;
-            }
-        }
-        uint32_t sys = system_column(colname);
-        for (scope *s = sc; sys && s; s = s->parent) {
-            for (size_t i = 0; i < s->n; i++) {
-                if (s->r[i]->rel && s->r[i]->rel->kind != CAT_VIEW) {
-                    out->t = cat_tref_builtin(sys);
-                    return true;
-                }
-            }
-        }
-        /* a whole-row reference to a table alias */
-        rte *r = an_find_rte(sc, colname, false);
-        if (r) {
-            out->t = cat_tref_builtin(PGC_RECORD);
-            return true;
-        }
-        if (sc && sc->n == 1 && sc->r[0]->alias)
-            an_error(c, loc, closest_col(c, sc, NULL, colname),
-                     "column \"%s\" does not exist in table \"%s\"", colname,
-                     sc->r[0]->rel ? sc->r[0]->rel->name : sc->r[0]->alias);
-        else
-            an_error(c, loc, closest_col(c, sc, NULL, colname), "column \"%s\" does not exist",
-                     colname);
-        return false;
-    }
-    const char *alias = pn_sval(pn_at(fields, nf - 2));
-    if (!alias) {
-        an_error(c, loc, NULL, "malformed column reference");
-        return false;
-    }
-    rte *r = an_find_rte(sc, alias, false);
-    if (!r) {
-        an_error(c, loc, closest_rel(c, sc, alias, false),
-                 "missing FROM-clause entry for table \"%s\"", alias);
-        return false;
-    }
-    if (star) {
-        out->t = cat_tref_builtin(PGC_RECORD);
-        return true;
-    }
-    for (size_t k = 0; k < r->n; k++) {
-        if (!strcmp(r->cols[k].name, colname)) {
-            col_val(out, &r->cols[k]);
-            return true;
-        }
-    }
-    if (r->rel && r->rel->kind != CAT_VIEW && system_column(colname)) {
-        out->t = cat_tref_builtin(system_column(colname));
-        return true;
-    }
-    an_error(c, loc, closest_col(c, sc, r, colname), "column \"%s\" does not exist in table "
-             "\"%s\"", colname, r->rel ? r->rel->name : alias);
-    return false;
-}
-
 /* === FROM === */
 
 static const char *
@@ -272,8 +84,13 @@ from_rangevar(actx *c, scope *sc, const json_t *rv)
     }
     const cat_table *t = catalog_table(c->cat, schema, name);
     if (!t) {
-        an_error(c, pn_loc(rv), closest_rel(c, sc, name, true), "relation \"%s\" does not exist",
-                 name);
+        an_error(c, pn_loc(rv), an_closest_rel(c, sc, name, true),
+                 "relation \"%s\" does not exist", name);
+        /* A placeholder keeps the alias in scope, so a.id and unqualified columns that could
+         * come from it give no second error. */
+        const char *an = alias_name(alias);
+        rte *r = an_add_rte(c, sc, an ? an : name, 0);
+        r->unknown = true;
         return;
     }
     rte *r = an_table_rte(c, sc, t, alias_name(alias));
@@ -430,6 +247,16 @@ find_visible(scope *sc, size_t from, size_t to, const char *name, int *count)
     return found;
 }
 
+/* Whether sc->r[from, to) holds a relation already reported missing. */
+static bool
+has_unknown(const scope *sc, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (sc->r[i]->unknown)
+            return true;
+    return false;
+}
+
 static void
 from_join(actx *c, scope *sc, const json_t *je)
 {
@@ -471,6 +298,8 @@ from_join(actx *c, scope *sc, const json_t *je)
         rcol *lc = find_visible(sc, start, mid, unames[i], &lc_n);
         rcol *rc = find_visible(sc, mid, end, unames[i], &rc_n);
         if (!lc || !rc) {
+            if (has_unknown(sc, !lc ? start : mid, !lc ? mid : end))
+                continue; /* that side is a relation already reported missing */
             an_error(c, pn_loc(je), NULL, "column \"%s\" specified in USING clause does not "
                      "exist in %s table", unames[i], !lc ? "left" : "right");
             continue;
@@ -672,7 +501,7 @@ an_targets(actx *c, scope *sc, const json_t *list, qres *out)
                 const char *alias = pn_sval(pn_at(fields, nf - 2));
                 rte *r = alias ? an_find_rte(sc, alias, false) : NULL;
                 if (!r) {
-                    an_error(c, loc, closest_rel(c, sc, alias ? alias : "", false),
+                    an_error(c, loc, an_alias_hint(c, sc, alias ? alias : "", NULL),
                              "missing FROM-clause entry for table \"%s\"", alias ? alias : "?");
                     continue;
                 }
@@ -855,6 +684,7 @@ an_select(actx *c, scope *parent, const json_t *sel, qres *out)
         c->depth--;
         return;
     }
+    int errors_before = c->n_errors;
     const json_t *from = pn_list(sel, "fromClause");
     sc.nfrom = pn_len(from);
     for (size_t i = 0; i < pn_len(from); i++)
@@ -881,5 +711,8 @@ an_select(actx *c, scope *parent, const json_t *sel, qres *out)
     }
     sort_clause(c, &sc, pn_list(sel, "sortClause"), out);
     an_limit(c, &sc, sel);
+    /* only on a clean analysis: a column that did not resolve was reported already */
+    if (c->n_errors == errors_before)
+        an_check_grouping(c, &sc, sel);
     c->depth--;
 }

@@ -84,10 +84,20 @@ typedef struct catalog {
     /* open-addressing index over tables by "schema.name" (lowercase as stored) */
     size_t *hash;
     size_t hash_cap;
+    bool oom; /* an allocation failed: the catalog is incomplete and takes no more statements */
 } catalog;
 
-/* A new catalog holding the schema "public". Caller owns; release with catalog_free(). */
+/* A new catalog holding the schema "public", or NULL on out of memory. Caller owns; release
+ * with catalog_free(). */
 catalog *catalog_new(void);
+/* Whether an allocation failed while applying statements (catalog_apply does nothing more
+ * then). The catalog stays consistent enough to free, not to use. */
+bool catalog_failed(const catalog *c);
+/* For tests: when set to n > 0, the n-th allocation from then on made by the catalog or the
+ * analyzer fails (once), as if memory ran out. 0 (the default) never fails. */
+extern long catalog_test_fail_alloc;
+/* Consumes one tick of catalog_test_fail_alloc: true when this allocation is to fail. */
+bool catalog_alloc_fails(void);
 /* NULL is a harmless no-op. */
 void catalog_free(catalog *c);
 
@@ -127,7 +137,8 @@ cat_tref cat_tref_base(cat_tref t);
 /* True when values of t can never be NULL by type (NOT NULL domain). */
 bool cat_tref_domain_not_null(cat_tref t);
 
-/* Catalog as the model's "catalog" object. Caller owns; release with json_decref(). */
+/* Catalog as the model's "catalog" object, or NULL on out of memory. Caller owns; release
+ * with json_decref(). */
 json_t *catalog_to_json(const catalog *c);
 
 #endif

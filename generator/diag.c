@@ -2,10 +2,12 @@
  * diag.c - collects diagnostics from every stage and prints them compiler style: sorted by
  * file and offset, each with its source line, a caret under the column and an optional hint,
  * then one summary line. Line and column come from source.c (source_linecol); this file only
- * formats. "Did you mean" candidates are ranked here by edit distance (diag_closest).
+ * formats. "Did you mean" candidates are ranked here by edit distance (diag_closest, optimal
+ * string alignment: a swap of two adjacent characters is one edit).
  */
 #include "diag.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,46 +264,58 @@ diag_lower(int c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Levenshtein distance (ASCII case-insensitive) between a and b, or SIZE_MAX when it exceeds
- * limit; two rolling rows, so memory is linear in the candidate's length. */
+/* Optimal string alignment distance (Damerau-Levenshtein where a transposition of two adjacent
+ * characters counts as one edit, so "nmae" is one edit from "name"), ASCII case-insensitive,
+ * or SIZE_MAX when it exceeds limit. Three rolling rows (a transposition looks two rows back),
+ * so memory is linear in the candidate's length. */
 static size_t
 diag_distance(const char *a, const char *b, size_t limit)
 {
     size_t la = strlen(a), lb = strlen(b);
     if ((la > lb ? la - lb : lb - la) > limit)
         return SIZE_MAX;
-    size_t *prev = malloc((lb + 1) * 2 * sizeof *prev);
-    if (!prev)
+    size_t *mem = malloc((lb + 1) * 3 * sizeof *mem);
+    if (!mem)
         return SIZE_MAX;
-    size_t *cur = prev + lb + 1;
+    size_t *prev2 = mem, *prev = mem + lb + 1, *cur = mem + 2 * (lb + 1);
     for (size_t j = 0; j <= lb; j++)
         prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
+    bool over = false;
+    for (size_t i = 1; i <= la && !over; i++) {
         cur[0] = i;
         size_t rowmin = cur[0];
+        int ai = diag_lower((unsigned char)a[i - 1]);
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = diag_lower((unsigned char)a[i - 1]) ==
-                                  diag_lower((unsigned char)b[j - 1]) ? 0 : 1;
-            size_t v = prev[j - 1] + cost;
+            int bj = diag_lower((unsigned char)b[j - 1]);
+            size_t v = prev[j - 1] + (ai == bj ? 0 : 1);
             if (prev[j] + 1 < v)
                 v = prev[j] + 1;
             if (cur[j - 1] + 1 < v)
                 v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ai == diag_lower((unsigned char)b[j - 2]) &&
+                diag_lower((unsigned char)a[i - 2]) == bj && prev2[j - 2] + 1 < v)
+                v = prev2[j - 2] + 1;
             cur[j] = v;
             if (v < rowmin)
                 rowmin = v;
         }
-        size_t *tmp = prev;
+        size_t *tmp = prev2;
+        prev2 = prev;
         prev = cur;
         cur = tmp;
-        if (rowmin > limit) {
-            free(prev < cur ? prev : cur);
-            return SIZE_MAX;
+        /* A transposition reaches back two rows, so a row over the limit is final only when
+         * the row before it is over the limit too. */
+        if (rowmin > limit && i > 1) {
+            size_t prevmin = SIZE_MAX;
+            for (size_t j = 0; j <= lb; j++)
+                if (prev2[j] < prevmin)
+                    prevmin = prev2[j];
+            over = prevmin > limit;
         }
     }
-    size_t r = prev[lb];
-    free(prev < cur ? prev : cur);
-    return r <= limit ? r : SIZE_MAX;
+    size_t r = !over && prev[lb] <= limit ? prev[lb] : SIZE_MAX;
+    free(mem);
+    return r;
 }
 
 const char *

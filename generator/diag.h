@@ -51,7 +51,8 @@ void diag_print(const diag_list *d, FILE *out);
 void diag_list_free(diag_list *d);
 
 /* The closest candidate to `name` by edit distance (at most 2 edits, or 1 for names of up to 4
- * characters), or NULL. For "did you mean" hints. Borrowed from candidates. */
+ * characters; insert, delete, replace, or swap two adjacent characters), or NULL. Ties go to
+ * the first candidate. For "did you mean" hints. Borrowed from candidates. */
 const char *diag_closest(const char *name, const char *const *candidates, size_t n);
 
 #endif

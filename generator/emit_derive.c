@@ -597,6 +597,21 @@ derive_models(emit_ctx *cx, json_t *by_key)
         json_object_set_new(o, "is_table", json_true());
         owner = emit_fmt("%s %s", strcmp(kind, "table") == 0 ? "table" : "view", key);
         emit_struct_names(cx, o, c_name, c_name, owner);
+        {
+            /* One shared decoder in models.c, emitted when a query returns the struct
+             * (emit_derive_query sets has_decode); the name is reserved either way. */
+            char *dec = emit_fmt("%s_decode", c_name);
+            const char *arg[2] = {"pqg_row *r", "void *out"};
+            emit_set_str(o, "decode_fn", dec);
+            emit_set_own(o, "decode_proto", emit_proto("void", dec, arg, 2, false, ";"));
+            char *com = emit_fmt("Decodes a row whose columns are those of %s, in order, into "
+                                 "*out (a %s).", key, c_name);
+            emit_set_own(o, "decode_comment", emit_block_comment(com, ""));
+            free(com);
+            json_object_set_new(o, "has_decode", json_false());
+            emit_claim(cx, dec, owner);
+            free(dec);
+        }
         emit_set_own(o, "comment",
                      emit_fmt("/* A row of %s %s. */",
                               strcmp(kind, "table") == 0  ? "table"
@@ -609,6 +624,24 @@ derive_models(emit_ctx *cx, json_t *by_key)
     }
     emit_mark_last(out);
     return out;
+}
+
+/* Whether the queries.c template's code for dq calls memset: a query-defined row's _free
+ * functions, emptying *out before checking a params struct, and the bulk adapters' contexts. */
+static bool
+query_uses_memset(json_t *dq)
+{
+    json_t *row = json_object_get(dq, "row");
+    bool own_row = json_is_object(row) && !json_is_true(json_object_get(row, "is_table"));
+
+    if (json_is_true(json_object_get(dq, "is_bulk")))
+        return true;
+    if (own_row && (json_is_true(json_object_get(row, "has_free")) ||
+                    json_is_true(json_object_get(row, "has_rows"))))
+        return true;
+    return json_is_true(json_object_get(dq, "has_params_struct")) &&
+           (json_is_true(json_object_get(dq, "is_one")) ||
+            json_is_true(json_object_get(dq, "is_many")));
 }
 
 /* "queries/conversations.sql" -> "conversations". Caller owns. */
@@ -632,7 +665,7 @@ emit_derive(emit_ctx *cx)
     json_t *file_index = json_object(), *options;
     const char *cfg_name;
     emit_sb src = {0};
-    bool jansson = false;
+    bool jansson = false, has_decoders = false;
     size_t i;
 
     if (!root || !by_key || !files || !queries || !rows || !all || !file_index)
@@ -684,6 +717,8 @@ emit_derive(emit_ctx *cx)
             emit_set_own(f, "guard", emit_fmt("%s_%s_H", cx->upper_prefix, upper));
             json_object_set_new(f, "queries", json_array());
             json_object_set_new(f, "overlength", json_false());
+            json_object_set_new(f, "uses_stdlib", json_false());
+            json_object_set_new(f, "uses_string", json_false());
             json_object_set(file_index, path, f);
             json_array_append_new(files, f);
             free(base), free(upper);
@@ -691,6 +726,12 @@ emit_derive(emit_ctx *cx)
         json_array_append(json_object_get(f, "queries"), dq);
         if (json_is_true(json_object_get(dq, "overlength")))
             json_object_set_new(f, "overlength", json_true());
+        /* The .c file includes only the headers its code uses: free() of serialized JSON
+         * parameters, and memset. */
+        if (json_array_size(json_object_get(dq, "post")) > 0)
+            json_object_set_new(f, "uses_stdlib", json_true());
+        if (query_uses_memset(dq))
+            json_object_set_new(f, "uses_string", json_true());
         if (json_is_object(row) && !json_is_true(json_object_get(row, "is_table"))) {
             json_array_append(rows, row);
             if (json_is_true(json_object_get(row, "has_jansson")))
@@ -716,9 +757,13 @@ emit_derive(emit_ctx *cx)
     json_array_extend(all, json_object_get(root, "models"));
     json_array_extend(all, rows);
     json_object_set_new(root, "json_structs", all);
-    json_array_foreach (json_object_get(root, "models"), i, q)
+    json_array_foreach (json_object_get(root, "models"), i, q) {
         if (json_is_true(json_object_get(q, "has_jansson")))
             jansson = true;
+        if (json_is_true(json_object_get(q, "has_decode")))
+            has_decoders = true;
+    }
+    json_object_set_new(root, "has_decoders", json_boolean(has_decoders));
     json_object_set_new(root, "uses_jansson", json_boolean(jansson));
 
     migs = emit_migrations(cx);

@@ -57,8 +57,9 @@ char *emit_block_comment(const char *lines, const char *indent);
  * columns in. With def, the return type goes on its own line. Caller owns. */
 char *emit_proto(const char *ret, const char *name, const char *const *args, size_t n_args,
                  bool def, const char *suffix);
-/* head + items joined by ", " + tail, wrapped at 100 columns with a 4-column continuation
- * indent (array initializers). Caller owns; release with free(). */
+/* An array initializer: head + items joined by ", " + tail on one line when that fits in 100
+ * columns, else head, one item a line (4 columns in, each with its comma), and tail on a line of
+ * its own. Caller owns; release with free(). */
 char *emit_wrap_list(const char *head, const char *const *items, size_t n, const char *tail);
 
 /* ---- emit_types.c ---- */
@@ -94,7 +95,8 @@ int emit_map_type(struct emit_ctx *cx, const char *type, int array_dims, bool nu
                   emit_type *out);
 /* Validates cfg->overrides once (unknown codec, c_type not matching its codec). */
 int emit_check_overrides(struct emit_ctx *cx);
-/* Lines decoding column col into lvalue (e.g. "dst->id"), appended to arr (strings). track
+/* Lines decoding column col into lvalue (e.g. "dst->id", or "*dst" for a pointer to the value
+ * itself), appended to arr (strings). track
  * prefixes each getter call ("bad |= ", to remember a failure; or ""). */
 void emit_decode_lines(const emit_type *t, int col, const char *lvalue, const char *track,
                        json_t *arr);
@@ -106,8 +108,8 @@ typedef struct emit_bind_mode {
     const char *args;
     bool in_ctx;
 } emit_bind_mode;
-/* Lines binding rvalue (e.g. "p->id"); temps/pre/post receive member declarations (in_ctx),
- * setup (which may set a local int rc to PQG_ENOMEM) and cleanup. tmp is a unique C name for
+/* Lines binding rvalue (e.g. "p->id"); temps/pre/post receive declarations (context members
+ * when in_ctx, else locals), setup (which may set a local int rc to PQG_ENOMEM) and cleanup. tmp is a unique C name for
  * temporaries. */
 void emit_bind_lines(const emit_type *t, const char *rvalue, const char *tmp,
                      const emit_bind_mode *mode, json_t *temps, json_t *pre, json_t *bind,

@@ -423,21 +423,19 @@ char *
 emit_wrap_list(const char *head, const char *const *items, size_t n, const char *tail)
 {
     emit_sb b = {0};
-    size_t line_start = 0, i;
+    size_t width = strlen(head) + strlen(tail), i;
 
+    for (i = 0; i < n; i++)
+        width += strlen(items[i]) + (i > 0 ? 2 : 0);
     emit_sb_add(&b, head);
-    for (i = 0; i < n; i++) {
-        size_t need = strlen(items[i]) + (i + 1 < n ? 1 : strlen(tail));
-        if (i > 0) {
-            emit_sb_add(&b, ",");
-            if (b.len - line_start + 1 + need > LINE_WIDTH) {
-                emit_sb_add(&b, "\n    ");
-                line_start = b.len - 4;
-            } else {
-                emit_sb_add(&b, " ");
-            }
-        }
-        emit_sb_add(&b, items[i]);
+    if (width <= LINE_WIDTH) {
+        for (i = 0; i < n; i++)
+            emit_sb_printf(&b, "%s%s", i > 0 ? ", " : "", items[i]);
+    } else {
+        /* One item a line reads better than a paragraph of numbers and comments. */
+        for (i = 0; i < n; i++)
+            emit_sb_printf(&b, "\n    %s,", items[i]);
+        emit_sb_add(&b, "\n");
     }
     emit_sb_add(&b, tail);
     if (b.oom) {

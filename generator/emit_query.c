@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgcatalog.h"
+
 #define BOX(s) json_string(s)
 
 static const char *const local_names[] = {"args", "rc", "mem", "rows", "len",      "ctx",
@@ -69,8 +71,51 @@ set_protos(json_t *q, const char *fn, json_t *args, const char *member)
     free(a);
 }
 
-/* key: the full declaration of the OID array ("static const uint32_t x[n] = {...};"), or null;
- * key_ref: its name, or "NULL" when there are none. */
+/* The type name a comment gives an OID: the catalog's ("varchar", "text[]"), or for 0 (an enum
+ * or an extension type, whose OID differs per database) the model's, from type and dims.
+ * Caller owns; release with free(). */
+static char *
+oid_type_name(uint32_t oid, const char *type, int array_dims)
+{
+    const pgc_type *t = pgc_type_by_oid(oid);
+    const pgc_type *elem = t && t->category == 'A' ? pgc_type_by_oid(t->elem_oid) : NULL;
+    emit_sb b = {0};
+
+    if (elem)
+        emit_sb_printf(&b, "%s[]", elem->name);
+    else if (t)
+        emit_sb_add(&b, t->name);
+    else {
+        if (strncmp(type, "pg_catalog.", 11) == 0)
+            type += 11;
+        emit_sb_add(&b, *type ? type : "unknown");
+        for (; array_dims > 0; array_dims--)
+            emit_sb_add(&b, "[]");
+    }
+    if (b.oom) {
+        emit_sb_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* Appends {oid, name} to oids: what set_oid_array declares for one parameter or column. */
+static void
+add_oid(json_t *oids, long long oid, json_t *model_type)
+{
+    char *name = oid_type_name((uint32_t)oid, emit_str_of(model_type, "type"),
+                               (int)json_integer_value(json_object_get(model_type, "array_dims")));
+    emit_sb esc = {0};
+
+    emit_comment_escape(&esc, name ? name : "");
+    json_array_append_new(oids, json_pack("{s:I, s:s}", "oid", (json_int_t)oid, "name",
+                                          emit_sb_str(&esc)));
+    emit_sb_free(&esc);
+    free(name);
+}
+
+/* key: the full declaration of the OID array ("static const uint32_t x[n] = {25 /" "* text *" "/,
+ * ...};"), or null; key_ref: its name, or "NULL" when there are none. oids: add_oid's. */
 static void
 set_oid_array(json_t *o, const char *key, const char *fn, json_t *oids)
 {
@@ -83,8 +128,10 @@ set_oid_array(json_t *o, const char *key, const char *fn, json_t *oids)
         emit_set_str(o, key, NULL);
         emit_set_str(o, ref ? ref : "?", "NULL");
     } else {
-        json_array_foreach (oids, i, e)
-            items[i] = emit_fmt("%lld", (long long)json_integer_value(e));
+        json_array_foreach (oids, i, e) {
+            long long oid = (long long)json_integer_value(json_object_get(e, "oid"));
+            items[i] = emit_fmt("%lld /* %s */", oid, emit_str_of(e, "name"));
+        }
         head = emit_fmt("static const uint32_t %s[%zu] = {", name, n);
         emit_set_own(o, key, emit_wrap_list(head, (const char *const *)items, n, "};"));
         emit_set_str(o, ref, name);
@@ -286,6 +333,8 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
 {
     const char *ps = emit_str_of(o, "params_struct"), *stmt = emit_str_of(o, "stmt");
     const char *row_c = row ? emit_str_of(row, "c_name") : "";
+    /* Without temporaries to release after it, the runtime call is the return value. */
+    const char *lead = json_is_true(json_object_get(o, "has_temps")) ? "    rc =" : "    return";
     json_t *args = json_array();
     char *s;
 
@@ -315,9 +364,9 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
         s = emit_fmt("&%s", stmt);
         call[0] = "db", call[1] = s, call[2] = "n_rows", call[3] = emit_str_of(o, "bind_fn");
         call[4] = "&ctx", call[5] = "copied";
-        emit_set_own(o, "call", emit_proto("    rc =", "pqg_copy_from", call, 6, false, ";"));
+        emit_set_own(o, "call", emit_proto(lead, "pqg_copy_from", call, 6, false, ";"));
         call[2] = "PQG_COPY_UNBOUNDED";
-        emit_set_own(o, "from_call", emit_proto("    rc =", "pqg_copy_from", call, 6, false, ";"));
+        emit_set_own(o, "from_call", emit_proto(lead, "pqg_copy_from", call, 6, false, ";"));
         free(s);
         json_decref(from), json_decref(fo);
         free(from_fn), free(member);
@@ -363,10 +412,10 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
         s = emit_fmt("&%s", stmt);
         call[0] = "db", call[1] = s, call[2] = "n_items", call[3] = emit_str_of(o, "bind_fn");
         call[4] = dec, call[5] = size, call[6] = res, call[7] = "&ctx";
-        emit_set_own(o, "call", emit_proto("    rc =", !strcmp(kind, "batchone")
-                                                            ? "pqg_batch_run_one"
-                                                            : "pqg_batch_run",
-                                           call, 8, false, ";"));
+        emit_set_own(o, "call",
+                     emit_proto(lead, !strcmp(kind, "batchone") ? "pqg_batch_run_one"
+                                                                : "pqg_batch_run",
+                                call, 8, false, ";"));
         free(s), free(size), free(dec), free(res);
     }
     set_protos(o, fn, args, snake);
@@ -381,13 +430,71 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
     }
 }
 
+/* For a :one whose only column has a fixed-size C type (an integer, float, bool, uuid, time
+ * value or enum, nullable or not), sets o["scalar"]: the value comes back through a typed
+ * out-parameter named after the column, as sqlc returns a scalar, instead of a one-field row
+ * struct with a block to free. Returns whether it did. params: the derived parameters. */
+static bool
+derive_scalar(emit_ctx *cx, json_t *o, json_t *q, const char *where, json_t *params)
+{
+    json_t *cols = json_object_get(q, "columns"), *c = json_array_get(cols, 0), *sc, *dec, *p;
+    const char *name, *table;
+    char *key, *what, *id;
+    emit_type t;
+    size_t i, k;
+    bool clash = false;
+    int rc;
+
+    if (json_array_size(cols) != 1 || json_string_value(json_object_get(c, "embed")))
+        return false;
+    name = emit_str_of(c, "name");
+    table = json_string_value(json_object_get(c, "table"));
+    key = table ? emit_fmt("%s.%s", table, name) : NULL;
+    what = emit_fmt("%s: column \"%s\"", where, name);
+    rc = emit_map_type(cx, emit_str_of(c, "type"),
+                       (int)json_integer_value(json_object_get(c, "array_dims")),
+                       json_is_true(json_object_get(c, "nullable")),
+                       (uint32_t)json_integer_value(json_object_get(c, "oid")), key, false, what,
+                       &t);
+    free(key), free(what);
+    /* A failed mapping was reported; the row path would only report it again. */
+    if (rc == 0 && t.kind != EMIT_SCALAR && t.kind != EMIT_ENUM)
+        return false;
+
+    /* The out-parameter must not shadow a parameter or a local of the function. */
+    id = emit_ident(*name ? name : "value");
+    for (k = 0; id && k < sizeof local_names / sizeof local_names[0]; k++)
+        clash = clash || (strcmp(id, local_names[k]) == 0 && strcmp(id, "out") != 0);
+    json_array_foreach (params, i, p)
+        clash = clash || (id && strcmp(id, emit_str_of(p, "c_name")) == 0);
+    if (clash) {
+        char *alt = emit_fmt("%s_out", id);
+        free(id);
+        id = alt;
+    }
+
+    sc = json_object();
+    dec = json_array();
+    emit_set_str(sc, "name", id);
+    emit_set_str(sc, "c_type", t.c_type);
+    emit_set_own(sc, "decl", emit_fmt("%s *%s", t.c_type, id ? id : ""));
+    emit_decode_lines(&t, 0, "*dst", "", dec);
+    json_object_set_new(sc, "decode", dec);
+    emit_set_str(sc, "null_note", !t.nullable             ? ""
+                                  : t.kind == EMIT_ENUM ? " (0 for SQL NULL)"
+                                                        : " (.valid false for SQL NULL)");
+    json_object_set_new(o, "scalar", sc);
+    free(id);
+    return true;
+}
+
 json_t *
 emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
 {
     json_t *o = json_deep_copy(q), *params = json_array(), *pre = json_array();
     json_t *bind = json_array(), *post = json_array(), *temps = json_array(), *fields = NULL;
-    json_t *row = NULL, *p;
-    const char *name = emit_str_of(q, "name"), *cmd = emit_str_of(q, "cmd"),
+    json_t *row = NULL, *scalar, *p;
+    const char *out_name, *name = emit_str_of(q, "name"), *cmd = emit_str_of(q, "cmd"),
                *file = emit_str_of(q, "file");
     const char *kind = cmd_kind(cmd);
     int line = (int)json_integer_value(json_object_get(q, "line"));
@@ -407,7 +514,7 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
     json_t *copy_oids = json_array();
     emit_sb com = {0};
     size_t i;
-    int n_cols = 0;
+    int n_cols;
 
     nullables = json_array();
     emit_set_str(o, "fn", fn);
@@ -488,14 +595,14 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
             emit_member_lines(po, emit_str_of(po, "decl"), c);
             free(c);
         }
-        json_array_append_new(oids, json_integer(t.param_oid));
+        add_oid(oids, t.param_oid, p);
         if (is_copy) {
             long long co = copy_oid(&t, model_oid);
             if (co < 0)
                 emit_error(cx, "load it with a :batchexec INSERT instead",
                            "%s: binary COPY cannot take a %s value from libpqg", what,
                            t.kind == EMIT_ENUM_ARRAY ? "enum array" : emit_str_of(p, "type"));
-            json_array_append_new(copy_oids, json_integer(co < 0 ? 0 : co));
+            add_oid(copy_oids, co < 0 ? 0 : co, p);
         }
         rv = has_struct ? emit_fmt("p->%s", id) : strdup(id);
         /* Temporaries for converted arguments; argN_ if the natural name is taken. */
@@ -530,15 +637,19 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
     json_object_set_new(o, "post", post);
     json_object_set_new(o, "has_pre", json_boolean(json_array_size(pre) > 0));
 
-    /* The row: a table's struct when the model says so, else a struct of its own. */
-    if (returns_rows) {
+    /* The row: a table's struct when the model says so, a fixed-size scalar for a :one of one
+     * such column, else a struct of its own. */
+    if (returns_rows && is_one && derive_scalar(cx, o, q, where, params)) {
+        json_object_set_new(o, "row", json_null());
+    } else if (returns_rows) {
         const char *tname = json_string_value(json_object_get(q, "table"));
         json_t *tbl = tname ? json_object_get(by_key, tname) : NULL;
         if (tbl) {
+            /* The table's decoder uses the table's column order, which the model guarantees
+             * to be the query's; models.c defines it once for every query returning tbl. */
             row = json_incref(tbl);
-            n_cols = (int)json_array_size(json_object_get(q, "columns"));
-            /* The table's decode lines use dst-> and the table's column order, which the
-             * model guarantees to be the query's. */
+            json_object_set_new(row, "has_decode", json_true());
+            emit_set_str(o, "decode_fn", emit_str_of(row, "decode_fn"));
         } else {
             char *c_name = emit_fmt("%s_row", fn);
             fields =
@@ -548,6 +659,7 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
             json_object_set_new(row, "is_table", json_false());
             emit_struct_names(cx, row, c_name, fn, where);
             emit_set_own(row, "comment", emit_fmt("/* A row of %s (%s). */", name, loc));
+            emit_set_str(row, "decode_fn", emit_str_of(o, "decode_fn"));
             if (!is_one && !is_many)
                 json_object_set_new(row, "has_free", json_false());
             free(c_name);
@@ -559,18 +671,23 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
     } else {
         json_object_set_new(o, "row", json_null());
     }
+    if (!json_object_get(o, "scalar"))
+        json_object_set_new(o, "scalar", json_null());
+    scalar = json_object_get(o, "scalar");
+    if (!json_is_object(scalar))
+        scalar = NULL;
+    emit_set_str(o, "out_name", scalar ? emit_str_of(scalar, "name") : "out");
+    out_name = emit_str_of(o, "out_name");
     json_object_set_new(o, "n_columns",
                         json_integer((json_int_t)json_array_size(json_object_get(q, "columns"))));
     {
         json_t *c;
         json_array_foreach (json_object_get(q, "columns"), i, c)
-            json_array_append_new(coids,
-                                  json_integer(json_integer_value(json_object_get(c, "oid"))));
+            add_oid(coids, json_integer_value(json_object_get(c, "oid")), c);
         set_oid_array(o, "column_types", fn, coids);
     }
     json_object_set_new(o, "has_columns",
                         json_boolean(json_array_size(json_object_get(q, "columns")) > 0));
-    (void)n_cols;
 
     if (bulk) {
         derive_bulk(cx, o, kind, fn, snake, where, row, json_array_size(params) > 0);
@@ -589,7 +706,9 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
             json_array_foreach (params, i, po)
                 json_array_append_new(args, BOX(emit_str_of(po, "decl")));
         each_args = json_deep_copy(args);
-        if (is_one)
+        if (is_one && scalar)
+            json_array_append_new(args, BOX(emit_str_of(scalar, "decl")));
+        else if (is_one)
             json_array_append_new(args, json_sprintf("%s *out", row_c));
         else if (is_many)
             json_array_append_new(args, json_sprintf("%s *out", rows_c));
@@ -623,13 +742,15 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
      * "if (rc == 0)" that guards parameters needing allocation). */
     if (!bulk) {
         const char *stmt = emit_str_of(o, "stmt"), *dec = emit_str_of(o, "decode_fn");
+        bool has_pre = json_array_size(pre) > 0;
         char *a[7];
         const char *call = "pqg_exec";
         size_t na = 0, k;
         if (is_one) {
             call = "pqg_query_one";
             a[na++] = emit_fmt("&%s", stmt), a[na++] = strdup("&args"), a[na++] = strdup(dec);
-            a[na++] = strdup("out"), a[na++] = strdup("sizeof *out"), a[na++] = strdup("&mem");
+            a[na++] = strdup(out_name), a[na++] = emit_fmt("sizeof *%s", out_name);
+            a[na++] = strdup("&mem");
         } else if (is_many) {
             call = "pqg_query_many";
             a[na++] = emit_fmt("&%s", stmt), a[na++] = strdup("&args"), a[na++] = strdup(dec);
@@ -648,14 +769,19 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
             av[0] = "db";
             for (k = 0; k < na; k++)
                 av[k + 1] = a[k];
-            emit_set_own(o, "call", emit_proto("    rc =", call, av, na + 1, false, ";"));
+            /* Without cleanup or out-fields to set after it, the call is the return value. */
+            bool direct = !has_pre && !is_one && !is_many;
+            json_object_set_new(o, "direct_return", json_boolean(direct));
+            emit_set_own(o, "call",
+                         emit_proto(direct ? "    return" : "    rc =", call, av, na + 1, false,
+                                    ";"));
             emit_set_own(o, "call_nested",
                          emit_proto("        rc =", call, av, na + 1, false, ";"));
             if (is_many) {
                 const char *ev[8] = {"db",  a[0], "&args", dec, a[3], emit_str_of(o, "each_row_fn"),
                                      "&ctx"};
-                emit_set_own(o, "each_call",
-                             emit_proto("    rc =", "pqg_query_each", ev, 7, false, ";"));
+                emit_set_own(o, "each_call", emit_proto(has_pre ? "    rc =" : "    return",
+                                                        "pqg_query_each", ev, 7, false, ";"));
                 emit_set_own(o, "each_call_nested",
                              emit_proto("        rc =", "pqg_query_each", ev, 7, false, ";"));
             }
@@ -679,7 +805,12 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
     }
     {
         json_t *each_com = NULL, *from_com = NULL;
-        if (is_one)
+        if (scalar)
+            emit_sb_printf(&com,
+                           "\nReturns 0 and sets *%s%s, PQG_ENOTFOUND when there is no row, or "
+                           "another PQG_E* code (*%s is then zero).",
+                           out_name, emit_str_of(scalar, "null_note"), out_name);
+        else if (is_one)
             emit_sb_printf(&com,
                            "\nReturns 0 and fills *out, PQG_ENOTFOUND when there is no row, "
                            "or another PQG_E* code.\n*out owns its strings: release with "
@@ -688,16 +819,17 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
         else if (is_many) {
             char *c2;
             emit_sb e = {0};
-            emit_sb_add(&e, emit_sb_str(&com));
+            /* The streamed variant points back to the plain one rather than repeat its doc. */
+            emit_sb_printf(&e, "%s :many, streamed (%s)\nLike %s(), but streams the rows to fn "
+                               "without copying them: each row is borrowed and valid only during "
+                               "the call. fn returns 0 to continue; any other value stops the "
+                               "scan and is returned.\nReturns 0, fn's value or a PQG_E* code.",
+                           name, loc, fn);
             emit_sb_printf(&com,
                            "\nReturns 0 and fills *out (len 0 when no row matches), or a "
                            "PQG_E* code.\n*out owns its rows and their strings: release "
                            "with %s(); on error *out is empty.",
                            emit_str_of(row, "rows_free_fn"));
-            emit_sb_printf(&e, "\nStreams the rows to fn instead, without copying: each row is "
-                               "borrowed and valid only\nduring the call. fn returns 0 to "
-                               "continue; any other value stops the scan and is returned.\n"
-                               "Returns 0, fn's value or a PQG_E* code.");
             c2 = emit_block_comment(emit_sb_str(&e), "");
             each_com = c2 ? json_string(c2) : json_null();
             free(c2);

@@ -378,7 +378,11 @@ emit_decode_lines(const emit_type *t, int col, const char *lv, const char *track
         add_line(arr, "}");
         break;
     default:
-        add_line(arr, "%s%s(r, %d, &%s);", track, t->get, col, lv);
+        /* "*dst" is a pointer already: pass dst, not &*dst. */
+        if (lv[0] == '*')
+            add_line(arr, "%s%s(r, %d, %s);", track, t->get, col, lv + 1);
+        else
+            add_line(arr, "%s%s(r, %d, &%s);", track, t->get, col, lv);
         break;
     }
 }
@@ -397,16 +401,28 @@ emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, const emit_
         /* to_string returns NULL for 0 (a NULL nullable enum), which binds SQL NULL. */
         add_line(bind, "pqg_arg_text(%s, %s_to_string(%s));", args, t->enum_c, rv);
         break;
-    case EMIT_ENUM_ARRAY:
-        /* The enum is int-sized (a _Static_assert in models.h checks it). */
-        add_line(bind, "pqg_arg_array_enum(%s, (const int *)%s.items, %s.len, %s_labels, %d);",
-                 args, rv, rv, t->enum_c, t->n_labels);
+    case EMIT_ENUM_ARRAY: {
+        /* The enum is int-sized (a _Static_assert in models.h checks it). The call is wrapped
+         * for the 4-column indent templates give bind lines, then split into lines. */
+        char items[300], len[300], labels[160], n[16], *call, *line, *next;
+        const char *a[5] = {args, items, len, labels, n};
+        snprintf(items, sizeof items, "(const int *)%s.items", rv);
+        snprintf(len, sizeof len, "%s.len", rv);
+        snprintf(labels, sizeof labels, "%s_labels", t->enum_c);
+        snprintf(n, sizeof n, "%d", t->n_labels);
+        call = emit_proto("   ", "pqg_arg_array_enum", a, 5, false, ";");
+        for (line = call; line; line = next) {
+            next = strchr(line, '\n');
+            if (next)
+                *next++ = '\0';
+            add_line(bind, "%s", line + 4);
+        }
+        free(call);
         break;
+    }
     case EMIT_JANSSON:
-        if (m->in_ctx)
-            add_line(temps, "char *%s;", tmp);
-        else
-            add_line(pre, "char *%s = NULL;", tmp);
+        /* In a query function, temps are locals declared with the others. */
+        add_line(temps, m->in_ctx ? "char *%s;" : "char *%s = NULL;", tmp);
         add_line(pre, "if (%s != NULL) {", rv);
         add_line(pre, "    %s = json_dumps(%s, JSON_COMPACT | JSON_ENCODE_ANY);", ref, rv);
         add_line(pre, "    if (%s == NULL)", ref);

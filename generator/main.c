@@ -41,9 +41,9 @@ main_usage(FILE *out)
           "  generate       write the generated C files (only the ones that changed)\n"
           "  diff           show how the generated files differ from the output folder;\n"
           "                 exit 1 when they differ (for CI)\n"
-          "  vet [--db URL] [--json]\n"
+          "  vet [--db URL] [--format text|json]\n"
           "                 check every query against a live PostgreSQL (a throwaway\n"
-          "                 server unless --db is given)\n"
+          "                 server unless --db is given); --json is --format json\n"
           "  init [DIR]     write a starter pqgen.json, schema/ and queries/ in DIR (default .)\n"
           "  version        print the version\n"
           "  help           print this help\n"
@@ -96,7 +96,8 @@ main_analyze(main_state *s, const char *cfg_path)
         return EXIT_FAIL;
     s->model = model_build(&s->schema, &s->queries, &s->d);
     if (!s->model) {
-        diag_add_at(&s->d, DIAG_ERROR, NULL, NULL, "out of memory while building the model");
+        /* Not a diagnostic: recording one needs memory too. What was recorded still prints. */
+        fputs("pqgen: out of memory\n", stderr);
         return EXIT_FAIL;
     }
     return s->d.n_errors ? EXIT_FAIL : EXIT_OK;
@@ -301,7 +302,7 @@ main_dispatch(int argc, char **argv)
 {
     const char *cfg_path = "pqgen.json";
     const char *cmd = NULL, *arg = NULL, *db_url = NULL;
-    bool json_out = false;
+    bool json_out = false, format_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -323,6 +324,20 @@ main_dispatch(int argc, char **argv)
             db_url = a + 5;
         } else if (strcmp(a, "--json") == 0) {
             json_out = true;
+            format_given = true;
+        } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+            const char *f = a[8] == '=' ? a + 9 : NULL;
+            if (!f && i + 1 >= argc)
+                return main_usage_error("%s needs a value (text or json)", a);
+            if (!f)
+                f = argv[++i];
+            if (strcmp(f, "json") == 0)
+                json_out = true;
+            else if (strcmp(f, "text") == 0)
+                json_out = false;
+            else
+                return main_usage_error("unknown format \"%s\" (expected text or json)", f);
+            format_given = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             return main_usage_error("unknown flag \"%s\"", a);
         } else if (!cmd) {
@@ -337,8 +352,8 @@ main_dispatch(int argc, char **argv)
         main_usage(stderr);
         return EXIT_USAGE;
     }
-    if ((db_url || json_out) && strcmp(cmd, "vet") != 0)
-        return main_usage_error("--db and --json are for \"vet\" only, not \"%s\"", cmd);
+    if ((db_url || format_given) && strcmp(cmd, "vet") != 0)
+        return main_usage_error("--db and --format are for \"vet\" only, not \"%s\"", cmd);
     if (arg && strcmp(cmd, "init") != 0)
         return main_usage_error("unexpected argument \"%s\"", arg);
     if (strcmp(cmd, "version") == 0) {

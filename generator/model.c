@@ -39,13 +39,30 @@ apply_schema_stmt(catalog *cat, const src_stmt *st, diag_list *d)
     json_decref(tree);
 }
 
+/* jansson reports out of memory as a failed set/append (a NULL value also fails, and is
+ * released): *ok records it so that model_build() can return NULL instead of a model with
+ * holes. */
+static void
+model_set(json_t *o, const char *key, json_t *v, bool *ok)
+{
+    if (json_object_set_new(o, key, v) != 0)
+        *ok = false;
+}
+
+static void
+model_append(json_t *a, json_t *v, bool *ok)
+{
+    if (json_array_append_new(a, v) != 0)
+        *ok = false;
+}
+
 static json_t *
-type_json(json_t *o, cat_tref t)
+type_json(json_t *o, cat_tref t, bool *ok)
 {
     char buf[300];
     cat_tref_name(t, buf, sizeof buf);
-    json_object_set_new(o, "type", json_string(buf));
-    json_object_set_new(o, "array_dims", json_integer(t.dims));
+    model_set(o, "type", json_string(buf), ok);
+    model_set(o, "array_dims", json_integer(t.dims), ok);
     return o;
 }
 
@@ -72,46 +89,46 @@ result_table(const catalog *cat, const an_query *q)
 }
 
 static json_t *
-query_json(const catalog *cat, const src_stmt *st, const an_query *q)
+query_json(const catalog *cat, const src_stmt *st, const an_query *q, bool *ok)
 {
     json_t *o = json_object();
     int line = 0, col = 0;
     source_linecol(st->file, st->name_offset, &line, &col);
-    json_object_set_new(o, "name", json_string(st->name ? st->name : ""));
-    json_object_set_new(o, "cmd", json_string(st->cmd ? st->cmd : ":exec"));
-    json_object_set_new(o, "file", json_string(st->file->path));
-    json_object_set_new(o, "line", json_integer(line));
-    json_object_set_new(o, "doc", st->doc ? json_string(st->doc) : json_null());
-    json_object_set_new(o, "sql", json_string(q->sql));
-    json_object_set_new(o, "statement", json_string(q->statement));
+    model_set(o, "name", json_string(st->name ? st->name : ""), ok);
+    model_set(o, "cmd", json_string(st->cmd ? st->cmd : ":exec"), ok);
+    model_set(o, "file", json_string(st->file->path), ok);
+    model_set(o, "line", json_integer(line), ok);
+    model_set(o, "doc", st->doc ? json_string(st->doc) : json_null(), ok);
+    model_set(o, "sql", json_string(q->sql), ok);
+    model_set(o, "statement", json_string(q->statement), ok);
     json_t *params = json_array();
     for (size_t i = 0; i < q->n_params; i++) {
         const an_param *p = &q->params[i];
         json_t *po = json_object();
-        json_object_set_new(po, "index", json_integer(p->index));
-        json_object_set_new(po, "name", json_string(p->name));
-        type_json(po, p->type);
-        json_object_set_new(po, "nullable", json_boolean(p->nullable));
-        json_object_set_new(po, "oid", json_integer(cat_tref_oid(p->type)));
-        json_object_set_new(po, "slice", json_boolean(p->slice));
-        json_array_append_new(params, po);
+        model_set(po, "index", json_integer(p->index), ok);
+        model_set(po, "name", json_string(p->name), ok);
+        type_json(po, p->type, ok);
+        model_set(po, "nullable", json_boolean(p->nullable), ok);
+        model_set(po, "oid", json_integer(cat_tref_oid(p->type)), ok);
+        model_set(po, "slice", json_boolean(p->slice), ok);
+        model_append(params, po, ok);
     }
-    json_object_set_new(o, "params", params);
+    model_set(o, "params", params, ok);
     json_t *cols = json_array();
     for (size_t i = 0; i < q->n_cols; i++) {
         const an_column *c = &q->cols[i];
         json_t *co = json_object();
-        json_object_set_new(co, "name", json_string(c->name));
-        type_json(co, c->type);
-        json_object_set_new(co, "nullable", json_boolean(c->nullable));
-        json_object_set_new(co, "oid", json_integer(cat_tref_oid(c->type)));
-        json_object_set_new(co, "table", c->table ? json_string(c->table) : json_null());
-        json_object_set_new(co, "embed", c->embed ? json_string(c->embed) : json_null());
-        json_array_append_new(cols, co);
+        model_set(co, "name", json_string(c->name), ok);
+        type_json(co, c->type, ok);
+        model_set(co, "nullable", json_boolean(c->nullable), ok);
+        model_set(co, "oid", json_integer(cat_tref_oid(c->type)), ok);
+        model_set(co, "table", c->table ? json_string(c->table) : json_null(), ok);
+        model_set(co, "embed", c->embed ? json_string(c->embed) : json_null(), ok);
+        model_append(cols, co, ok);
     }
-    json_object_set_new(o, "columns", cols);
+    model_set(o, "columns", cols, ok);
     const cat_table *t = result_table(cat, q);
-    json_object_set_new(o, "table", t ? json_string(t->name) : json_null());
+    model_set(o, "table", t ? json_string(t->name) : json_null(), ok);
     return o;
 }
 
@@ -121,20 +138,32 @@ model_build(const src_set *schema, const src_set *queries, diag_list *d)
     catalog *cat = catalog_new();
     if (!cat)
         return NULL;
-    for (size_t i = 0; schema && i < schema->n_stmts; i++)
+    for (size_t i = 0; schema && i < schema->n_stmts && !catalog_failed(cat); i++)
         apply_schema_stmt(cat, &schema->stmts[i], d);
+    bool ok = !catalog_failed(cat);
     json_t *qs = json_array();
-    for (size_t i = 0; queries && i < queries->n_stmts; i++) {
+    for (size_t i = 0; ok && queries && i < queries->n_stmts; i++) {
         const src_stmt *st = &queries->stmts[i];
         an_query q;
-        if (analyze_query(cat, st, &q, d) != 0)
+        int rc = analyze_query(cat, st, &q, d);
+        if (rc == -2)
+            ok = false;
+        if (rc != 0)
             continue;
-        json_array_append_new(qs, query_json(cat, st, &q));
+        model_append(qs, query_json(cat, st, &q, &ok), &ok);
         analyze_query_free(&q);
     }
     json_t *root = json_object();
-    json_object_set_new(root, "catalog", catalog_to_json(cat));
-    json_object_set_new(root, "queries", qs);
+    if (ok) {
+        json_t *cj = catalog_to_json(cat);
+        ok = cj != NULL;
+        model_set(root, "catalog", cj, &ok);
+    }
+    model_set(root, "queries", qs, &ok);
     catalog_free(cat);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
     return root;
 }

@@ -405,11 +405,9 @@ an_params_finish(actx *c, an_query *q)
     }
     if (c->n_errors || !c->np)
         return;
-    q->params = calloc(c->np, sizeof *q->params);
-    if (!q->params) {
-        fputs("pqgen: out of memory\n", stderr);
-        abort();
-    }
+    q->params = catalog_alloc_fails() ? NULL : calloc(c->np, sizeof *q->params);
+    if (!q->params)
+        an_oom(c);
     q->n_params = c->np;
     for (size_t i = 1; i <= c->np; i++) {
         aparam *p = &c->p[i];
@@ -426,11 +424,9 @@ an_params_finish(actx *c, an_query *q)
         }
         an_param *o = &q->params[i - 1];
         o->index = (int)i;
-        o->name = strdup(name);
-        if (!o->name) {
-            fputs("pqgen: out of memory\n", stderr);
-            abort();
-        }
+        o->name = catalog_alloc_fails() ? NULL : strdup(name);
+        if (!o->name)
+            an_oom(c); /* the caller frees q: names not yet set are NULL */
         o->type = p->t;
         o->nullable = p->nullable;
         o->slice = p->slice;
@@ -462,11 +458,9 @@ an_rewrite_sql(actx *c)
     size_t cap = len + 1;
     for (size_t i = 0; i < c->ned; i++)
         cap += strlen(c->ed[i].text);
-    char *out = malloc(cap);
-    if (!out) {
-        fputs("pqgen: out of memory\n", stderr);
-        abort();
-    }
+    char *out = catalog_alloc_fails() ? NULL : malloc(cap);
+    if (!out)
+        an_oom(c);
     size_t o = 0, pos = 0;
     for (size_t i = 0; i < c->ned; i++) {
         const edit *e = &c->ed[i];

@@ -1,7 +1,8 @@
 /*
  * pgnode.c - type-checked accessors for libpg_query's JSON trees. Nothing here allocates;
  * everything tolerates malformed input, so a surprising tree gives a diagnostic upstream
- * instead of a crash. The A_Const integer bug (values <= 0 dropped) is worked around here.
+ * instead of a crash. The A_Const integer bug (values <= 0 dropped) is worked around here,
+ * and a small SQL token scanner recovers the locations some nodes do not carry.
  */
 #include "pgnode.h"
 
@@ -186,4 +187,144 @@ pn_aconst(const json_t *c, const char *sql, long long *ival, const char **sval)
         return PN_CONST_BITSTR;
     }
     return PN_CONST_BAD;
+}
+
+/* === token scanner === */
+
+static bool
+pn_ident_char(unsigned char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80 ||
+           (!first && ((c >= '0' && c <= '9') || c == '$'));
+}
+
+/* End of the quoted run starting at sql[i] == q ("" or '' doubled inside; backslash escapes
+ * when esc), or the end of the text when it is unterminated. */
+static size_t
+pn_skip_quoted(const char *sql, size_t i, char q, bool esc)
+{
+    for (i++; sql[i]; i++) {
+        if (esc && sql[i] == '\\' && sql[i + 1]) {
+            i++;
+        } else if (sql[i] == q) {
+            if (sql[i + 1] != q)
+                return i + 1;
+            i++;
+        }
+    }
+    return i;
+}
+
+bool
+pn_next_token(const char *sql, size_t pos, pn_tok *t)
+{
+    size_t i = pos;
+    for (;;) {
+        while (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' ||
+               sql[i] == '\f' || sql[i] == '\v')
+            i++;
+        if (sql[i] == '-' && sql[i + 1] == '-') {
+            while (sql[i] && sql[i] != '\n')
+                i++;
+        } else if (sql[i] == '/' && sql[i + 1] == '*') {
+            int depth = 0; /* PostgreSQL's block comments nest */
+            while (sql[i]) {
+                if (sql[i] == '/' && sql[i + 1] == '*') {
+                    depth++;
+                    i += 2;
+                } else if (sql[i] == '*' && sql[i + 1] == '/') {
+                    i += 2;
+                    if (--depth == 0)
+                        break;
+                } else {
+                    i++;
+                }
+            }
+        } else {
+            break;
+        }
+    }
+    if (!sql[i])
+        return false;
+    unsigned char c = (unsigned char)sql[i];
+    memset(t, 0, sizeof *t);
+    t->start = i;
+    if (c == '"') {
+        t->end = pn_skip_quoted(sql, i, '"', false);
+        t->ident = t->quoted = true;
+    } else if (c == '\'') {
+        t->end = pn_skip_quoted(sql, i, '\'', false);
+    } else if ((c == 'E' || c == 'e') && sql[i + 1] == '\'') {
+        t->end = pn_skip_quoted(sql, i + 1, '\'', true);
+    } else if (c == '$' && (sql[i + 1] == '$' || pn_ident_char((unsigned char)sql[i + 1], true))) {
+        /* $tag$ ... $tag$ */
+        size_t k = i + 1;
+        while (sql[k] && sql[k] != '$' && pn_ident_char((unsigned char)sql[k], false))
+            k++;
+        if (sql[k] != '$') {
+            t->end = i + 1;
+            return true;
+        }
+        size_t tag = k + 1 - i;
+        const char *close = sql + k + 1;
+        for (; *close; close++)
+            if (*close == '$' && strncmp(close, sql + i, tag) == 0)
+                break;
+        t->end = *close ? (size_t)(close - sql) + tag : (size_t)(close - sql);
+    } else if (pn_ident_char(c, true)) {
+        size_t k = i + 1;
+        while (pn_ident_char((unsigned char)sql[k], false))
+            k++;
+        t->end = k;
+        t->ident = true;
+    } else if (c >= '0' && c <= '9') {
+        size_t k = i + 1;
+        while (pn_ident_char((unsigned char)sql[k], false) || sql[k] == '.')
+            k++;
+        t->end = k;
+    } else {
+        t->end = i + 1;
+    }
+    return true;
+}
+
+bool
+pn_tok_ident(const char *sql, const pn_tok *t, const char *name)
+{
+    if (!t->ident || !name)
+        return false;
+    const char *p = sql + t->start;
+    size_t n = t->end - t->start;
+    if (!t->quoted) {
+        size_t k = 0;
+        for (; k < n && name[k]; k++) {
+            int a = (unsigned char)p[k];
+            if (a >= 'A' && a <= 'Z')
+                a += 32;
+            if (a != (unsigned char)name[k])
+                return false;
+        }
+        return k == n && !name[k];
+    }
+    /* "..." with "" standing for one quote; an unterminated one has no closing quote */
+    size_t k = 1, j = 0;
+    while (k < n) {
+        if (p[k] == '"') {
+            if (k + 1 < n && p[k + 1] == '"')
+                k++;
+            else
+                break;
+        }
+        if (p[k] != name[j])
+            return false;
+        k++;
+        j++;
+    }
+    return !name[j];
+}
+
+bool
+pn_tok_word(const char *sql, const pn_tok *t, const char *word)
+{
+    return t->ident && !t->quoted && pn_tok_ident(sql, t, word);
 }

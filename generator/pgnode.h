@@ -56,4 +56,23 @@ typedef enum pn_const_kind {
 pn_const_kind pn_aconst(const json_t *aconst, const char *sql, long long *ival,
                         const char **sval);
 
+/* === locations the tree leaves out ===
+ * Some nodes carry no location (IndexElem names, COMMENT ON objects, ALTER TABLE subcommands'
+ * column names). These scan the statement text instead, the way PostgreSQL's lexer does:
+ * comments and whitespace are skipped; string literals (incl. E'' and $tag$ quoting), numbers
+ * and quoted identifiers are single tokens. */
+typedef struct pn_tok {
+    size_t start, end; /* byte range in the text */
+    bool ident;        /* an identifier or keyword (quoted or not) */
+    bool quoted;       /* a "quoted identifier" */
+} pn_tok;
+
+/* The token at or after byte pos of sql (NUL-terminated). Returns false at the end. */
+bool pn_next_token(const char *sql, size_t pos, pn_tok *t);
+/* Whether t names identifier `name`: unquoted tokens compare ASCII case-insensitively (PostgreSQL
+ * folds them to lower case), quoted ones exactly after undoubling "". */
+bool pn_tok_ident(const char *sql, const pn_tok *t, const char *name);
+/* Whether t is the unquoted keyword `word` (any case). */
+bool pn_tok_word(const char *sql, const pn_tok *t, const char *word);
+
 #endif

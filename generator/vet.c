@@ -1,8 +1,8 @@
 /*
  * vet.c - `pqgen vet`: runs the schema and every query against a real PostgreSQL (a throwaway
- * server it starts and always stops, or a scratch database on --db), compares what the server
- * says about parameters and result columns with the static model, and hands each prepared
- * query to the plan rules (vet_plan.c) after the tables were filled (vet_fill.c).
+ * server it starts and always stops, or a scratch database on --db), has what the server says
+ * about parameters and result columns compared with the static model (vet_types.c), and hands
+ * each prepared query to the plan rules (vet_plan.c) after the tables were filled (vet_fill.c).
  * Findings are kept here with their rule name, then added to the diag list or printed as JSON.
  */
 #include "vet.h"
@@ -138,8 +138,8 @@ vet_exec(vet_ctx *c, const char *sql, char **err)
 }
 
 /* Runs sql, ignoring its result; returns 0 or -1 (message in *err when err is not NULL). */
-static int
-exec_cmd(vet_ctx *c, const char *sql, char **err)
+int
+vet_exec_cmd(vet_ctx *c, const char *sql, char **err)
 {
     PGresult *r = vet_exec(c, sql, err);
     if (!r)
@@ -297,136 +297,6 @@ parse_config(vet_ctx *c, diag_list *d)
     return bad ? -1 : 0;
 }
 
-/* ---- server type names ------------------------------------------------------------------- */
-
-typedef struct vtype {
-    Oid oid;
-    char *name;     /* typname, "nsp.typname" outside pg_catalog and public */
-    char typtype;   /* b c d e p r m */
-    char category;  /* typcategory: 'A' arrays */
-    Oid elem;
-    Oid base;       /* domains */
-} vtype;
-
-typedef struct run {
-    vet_ctx c;
-    vtype *types;
-    size_t n_types;
-} run;
-
-static int
-cmp_vtype(const void *a, const void *b)
-{
-    Oid x = ((const vtype *)a)->oid, y = ((const vtype *)b)->oid;
-    return x < y ? -1 : x > y;
-}
-
-static int
-load_types(run *r)
-{
-    PGresult *res = vet_exec(&r->c,
-        "SELECT t.oid, CASE WHEN n.nspname IN ('pg_catalog', 'public') THEN t.typname "
-        "ELSE n.nspname || '.' || t.typname END, t.typtype, t.typcategory, t.typelem, "
-        "t.typbasetype FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace", NULL);
-    if (!res)
-        return -1;
-    int n = PQntuples(res);
-    r->types = calloc((size_t)n + 1, sizeof *r->types);
-    if (!r->types) {
-        PQclear(res);
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        vtype *t = &r->types[r->n_types];
-        t->oid = (Oid)strtoul(PQgetvalue(res, i, 0), NULL, 10);
-        t->name = strdup(PQgetvalue(res, i, 1));
-        t->typtype = PQgetvalue(res, i, 2)[0];
-        t->category = PQgetvalue(res, i, 3)[0];
-        t->elem = (Oid)strtoul(PQgetvalue(res, i, 4), NULL, 10);
-        t->base = (Oid)strtoul(PQgetvalue(res, i, 5), NULL, 10);
-        if (t->name)
-            r->n_types++;
-    }
-    PQclear(res);
-    qsort(r->types, r->n_types, sizeof *r->types, cmp_vtype);
-    return 0;
-}
-
-static const vtype *
-find_type(const run *r, Oid oid)
-{
-    vtype key = {.oid = oid};
-    return bsearch(&key, r->types, r->n_types, sizeof *r->types, cmp_vtype);
-}
-
-static const vtype *
-find_type_name(const run *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_types; i++)
-        if (strcmp(r->types[i].name, name) == 0 && r->types[i].category != 'A')
-            return &r->types[i];
-    return NULL;
-}
-
-/* "int4", "message_role[]": how the server's type reads in messages. Caller owns. */
-static char *
-server_type_str(const run *r, Oid oid)
-{
-    const vtype *t = find_type(r, oid);
-    if (!t)
-        return vet_strf("oid %u", oid);
-    if (t->category == 'A' && t->elem) {
-        const vtype *e = find_type(r, t->elem);
-        if (e)
-            return vet_strf("%s[]", e->name);
-    }
-    return strdup(t->name);
-}
-
-static char *
-model_type_str(const char *type, int dims)
-{
-    return vet_strf("%s%s", type, dims > 0 ? "[]" : "");
-}
-
-static bool
-text_like(const char *n)
-{
-    static const char *const names[] = {"text", "varchar", "bpchar", "name", "citext", NULL};
-    for (int i = 0; names[i]; i++)
-        if (strcmp(n, names[i]) == 0)
-            return true;
-    return false;
-}
-
-enum { TYPES_AGREE, TYPES_SIMILAR, TYPES_DIFFER };
-
-/* Compares the model's (type, array_dims) with the server's type OID. Domains agree with their
- * base type (the C type is the base type's); text-like types are similar (same C type). */
-static int
-compare_types(const run *r, const char *mtype, int mdims, Oid soid)
-{
-    const vtype *st = find_type(r, soid);
-    if (!st || !mtype)
-        return TYPES_DIFFER;
-    bool sarr = st->category == 'A' && st->elem;
-    if (sarr != (mdims > 0))
-        return TYPES_DIFFER;
-    const vtype *se = sarr ? find_type(r, st->elem) : st;
-    if (!se)
-        return TYPES_DIFFER;
-    if (strcmp(se->name, mtype) == 0)
-        return TYPES_AGREE;
-    const vtype *sbase = se->typtype == 'd' ? find_type(r, se->base) : se;
-    const vtype *mt = find_type_name(r, mtype);
-    const vtype *mbase = mt && mt->typtype == 'd' ? find_type(r, mt->base) : mt;
-    if (sbase && mbase && sbase->oid == mbase->oid)
-        return TYPES_AGREE;
-    if (sbase && mbase && text_like(sbase->name) && text_like(mbase->name))
-        return TYPES_SIMILAR;
-    return TYPES_DIFFER;
-}
-
 /* ---- schema ------------------------------------------------------------------------------ */
 
 static void
@@ -525,7 +395,7 @@ apply_schema(vet_ctx *c)
 /* After a failed schema: the model's tables, columns and types the server lacks. A query
  * mentioning one of them is skipped with a warning instead of failing as an error. */
 static void
-collect_missing(run *r)
+collect_missing(vet_state *r)
 {
     vet_ctx *c = &r->c;
     json_t *tables = json_object_get(json_object_get(c->model, "catalog"), "tables");
@@ -555,7 +425,7 @@ collect_missing(run *r)
                 found |= strcmp(PQgetvalue(res, k, 0), cn) == 0;
             if (n && cn && !found)
                 add_missing(c, cn);
-            if (ty && !find_type_name(r, ty))
+            if (ty && !vet_find_type_name(r, ty))
                 add_missing(c, ty);
         }
         PQclear(res);
@@ -681,159 +551,8 @@ resolve_oid(vet_ctx *c, json_t *p)
     return r;
 }
 
-/* Offset in the query's source of the first whole-word, case-insensitive occurrence of word
- * (a column's name, "@name", "$2"), or of the statement's start when there is none. */
-static size_t
-locate(const vet_query *q, const char *word)
-{
-    if (!q->stmt)
-        return 0;
-    const char *sql = q->stmt->sql;
-    size_t n = word ? strlen(word) : 0;
-    for (const char *p = sql; n && *p; p++) {
-        if (strncasecmp(p, word, n) != 0)
-            continue;
-        bool wl = isalnum((unsigned char)word[0]) || word[0] == '_';
-        bool left = !wl || p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-        bool right = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-        if (left && right)
-            return q->stmt->start + (size_t)(p - sql);
-    }
-    return q->stmt->start;
-}
-
-/* Where a parameter is spelled in the source: @name, sqlc.arg(name), sqlc.narg(name), $n. */
-static size_t
-locate_param(const vet_query *q, int index, const char *name)
-{
-    char buf[200];
-    const char *forms[] = {"@%s", "sqlc.arg(%s)", "sqlc.narg(%s)", "sqlc.slice(%s)"};
-    for (int i = 0; name && q->stmt && i < 4; i++) {
-        snprintf(buf, sizeof buf, forms[i], name);
-        size_t off = locate(q, buf);
-        if (off != q->stmt->start || strncasecmp(q->stmt->sql, buf, strlen(buf)) == 0)
-            return off;
-    }
-    snprintf(buf, sizeof buf, "$%d", index);
-    return locate(q, buf);
-}
-
-/* Result columns: types against the model, count, and NOT NULL of plain table columns. */
 static void
-check_columns(run *r, vet_query *q, PGresult *desc)
-{
-    vet_ctx *c = &r->c;
-    json_t *cols = json_object_get(q->jq, "columns");
-    int n = PQnfields(desc);
-    int m = (int)json_array_size(cols);
-    if (n != m) {
-        vet_add(c, q, DIAG_ERROR, "column_type", NULL,
-                "query %s: the server returns %d column%s, pqgen expects %d", q->name, n,
-                n == 1 ? "" : "s", m);
-        return;
-    }
-    bool type_off = vet_rule_off(q, "column_type");
-    bool null_off = vet_rule_off(q, "nullability");
-    for (int j = 0; j < n; j++) {
-        json_t *col = json_array_get(cols, (size_t)j);
-        const char *name = json_string_value(json_object_get(col, "name"));
-        const char *type = json_string_value(json_object_get(col, "type"));
-        int dims = (int)json_integer_value(json_object_get(col, "array_dims"));
-        Oid soid = PQftype(desc, j);
-        int cmp = compare_types(r, type, dims, soid);
-        if (cmp != TYPES_AGREE && !type_off) {
-            char *mt = model_type_str(type ? type : "?", dims), *sv = server_type_str(r, soid);
-            vet_add_at(c, q->stmt ? q->stmt->file : NULL, locate(q, name),
-                    cmp == TYPES_SIMILAR ? DIAG_WARNING : DIAG_ERROR, "column_type",
-                    cmp == TYPES_SIMILAR ? "same C type; the declared type differs" : NULL,
-                    "query %s: column %d \"%s\": pqgen infers %s, the server says %s", q->name,
-                    j + 1, name ? name : PQfname(desc, j), mt ? mt : "?", sv ? sv : "?");
-            free(mt);
-            free(sv);
-        }
-        Oid tab = PQftable(desc, j);
-        int attnum = PQftablecol(desc, j);
-        if (null_off || tab == InvalidOid || attnum <= 0 ||
-            json_is_null(json_object_get(col, "table")) ||
-            json_is_true(json_object_get(col, "nullable")))
-            continue;
-        char toid[16], anum[16];
-        snprintf(toid, sizeof toid, "%u", tab);
-        snprintf(anum, sizeof anum, "%d", attnum);
-        const char *vals[] = {toid, anum};
-        PGresult *res = vet_exec_params(c,
-            "SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a "
-            "ON a.attrelid = c.oid AND a.attnum = $2::int2 JOIN pg_type t ON t.oid = a.atttypid "
-            "WHERE c.oid = $1::oid AND c.relkind IN ('r', 'p') AND NOT a.attnotnull "
-            "AND NOT t.typnotnull", 2, vals, NULL);
-        if (res && PQntuples(res) == 1)
-            vet_add_at(c, q->stmt ? q->stmt->file : NULL, locate(q, name), DIAG_WARNING,
-                    "nullability",
-                    "unless a WHERE clause rules NULL out, the generated type should be nullable",
-                    "query %s: column %d \"%s\": pqgen infers NOT NULL, but %s.%s is nullable on "
-                    "the server", q->name, j + 1, name ? name : "?", PQgetvalue(res, 0, 0),
-                    PQgetvalue(res, 0, 1));
-        PQclear(res);
-    }
-}
-
-/* Parameters: the types the server infers on its own against the model's. */
-static void
-check_params(run *r, vet_query *q)
-{
-    vet_ctx *c = &r->c;
-    char name[64];
-    snprintf(name, sizeof name, "vet_u%u", ++c->prep_counter);
-    PGresult *res = PQprepare(c->conn, name, q->sql, 0, NULL);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        /* Typed, the query prepared; untyped the server cannot tell some types: nothing to
-         * compare with. */
-        if (getenv("PQGEN_VET_VERBOSE"))
-            fprintf(stderr, "vet: %s: parameter types not compared: %s", q->name,
-                    PQresultErrorMessage(res));
-        PQclear(res);
-        return;
-    }
-    PQclear(res);
-    PGresult *desc = PQdescribePrepared(c->conn, name);
-    if (PQresultStatus(desc) == PGRES_COMMAND_OK) {
-        json_t *params = json_object_get(q->jq, "params");
-        int n = PQnparams(desc);
-        if (n != (int)json_array_size(params)) {
-            vet_add(c, q, DIAG_ERROR, "param_type", NULL,
-                    "query %s: the server sees %d parameter%s, pqgen %zu", q->name, n,
-                    n == 1 ? "" : "s", json_array_size(params));
-        } else if (!vet_rule_off(q, "param_type")) {
-            for (int i = 0; i < n; i++) {
-                json_t *p = json_array_get(params, (size_t)i);
-                const char *pn = json_string_value(json_object_get(p, "name"));
-                const char *type = json_string_value(json_object_get(p, "type"));
-                int dims = (int)json_integer_value(json_object_get(p, "array_dims"));
-                Oid soid = PQparamtype(desc, i);
-                int cmp = compare_types(r, type, dims, soid);
-                if (cmp == TYPES_AGREE)
-                    continue;
-                char *mt = model_type_str(type ? type : "?", dims);
-                char *sv = server_type_str(r, soid);
-                vet_add_at(c, q->stmt ? q->stmt->file : NULL, locate_param(q, i + 1, pn),
-                        cmp == TYPES_SIMILAR ? DIAG_WARNING : DIAG_ERROR, "param_type",
-                        cmp == TYPES_SIMILAR ? "same C type; the declared type differs" : NULL,
-                        "query %s: parameter $%d \"%s\": pqgen infers %s, the server infers %s",
-                        q->name, i + 1, pn ? pn : "?", mt ? mt : "?", sv ? sv : "?");
-                free(mt);
-                free(sv);
-            }
-        }
-    }
-    PQclear(desc);
-    char *dealloc = vet_strf("DEALLOCATE %s", name);
-    if (dealloc)
-        exec_cmd(c, dealloc, NULL);
-    free(dealloc);
-}
-
-static void
-vet_query_run(run *r, vet_query *q)
+vet_query_run(vet_state *r, vet_query *q)
 {
     vet_ctx *c = &r->c;
     if (vet_rule_off(q, "*"))
@@ -860,10 +579,10 @@ vet_query_run(run *r, vet_query *q)
         if (getenv("PQGEN_VET_VERBOSE"))
             fprintf(stderr, "vet: %s: %d parameters, %d columns\n", q->name, PQnparams(desc),
                     PQnfields(desc));
-        check_columns(r, q, desc);
+        vet_check_columns(r, q, desc);
     }
     PQclear(desc);
-    check_params(r, q);
+    vet_check_params(r, q);
     vet_plan_query(c, q);
 }
 
@@ -917,7 +636,7 @@ int
 vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *queries,
         const vet_options *opt, diag_list *d)
 {
-    run r;
+    vet_state r;
     memset(&r, 0, sizeof r);
     vet_ctx *c = &r.c;
     c->cfg = cfg;
@@ -968,12 +687,12 @@ vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *
                  PQerrorMessage(c->conn));
         goto done;
     }
-    exec_cmd(c, "SET client_min_messages = warning", NULL);
+    vet_exec_cmd(c, "SET client_min_messages = warning", NULL);
     /* A runaway statement (a huge fill, a pathological query) must not hang vet. */
-    exec_cmd(c, "SET statement_timeout = '120s'", NULL);
+    vet_exec_cmd(c, "SET statement_timeout = '120s'", NULL);
 
     if (apply_schema(c) > 0) {
-        if (load_types(&r) == 0)
+        if (vet_load_types(&r) == 0)
             collect_missing(&r);
     }
     for (size_t i = 0; i < r.n_types; i++)
@@ -981,7 +700,7 @@ vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *
     free(r.types);
     r.types = NULL;
     r.n_types = 0;
-    if (load_types(&r) < 0) {
+    if (vet_load_types(&r) < 0) {
         diag_add(d, DIAG_ERROR, NULL, 0, NULL, "vet: cannot read pg_type: %s",
                  PQerrorMessage(c->conn));
         goto done;
@@ -990,8 +709,8 @@ vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *
         diag_add(d, DIAG_ERROR, NULL, 0, NULL, "vet: lost the connection while filling tables");
         goto done;
     }
-    c->hypopg = exec_cmd(c, "CREATE EXTENSION IF NOT EXISTS hypopg", NULL) == 0;
-    exec_cmd(c, "SET plan_cache_mode = force_generic_plan", NULL);
+    c->hypopg = vet_exec_cmd(c, "CREATE EXTENSION IF NOT EXISTS hypopg", NULL) == 0;
+    vet_exec_cmd(c, "SET plan_cache_mode = force_generic_plan", NULL);
 
     size_t i;
     json_t *jq;
@@ -1020,7 +739,7 @@ vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *
         if (q.prepared) {
             char *sql = vet_strf("DEALLOCATE %s", q.prep_name);
             if (sql)
-                exec_cmd(c, sql, NULL);
+                vet_exec_cmd(c, sql, NULL);
             free(sql);
         }
     }

@@ -39,7 +39,7 @@ typedef struct vet_options {
 int vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *queries,
             const vet_options *opt, diag_list *d);
 
-/* ---- internal to vet.c, vet_fill.c and vet_plan.c ------------------------------------------ */
+/* ---- internal to vet.c, vet_types.c, vet_fill.c and vet_plan.c ------------------------------ */
 
 #include <libpq-fe.h>
 #include <sys/types.h>
@@ -116,6 +116,36 @@ bool vet_rule_off(const vet_query *q, const char *rule);
 char *vet_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An identifier quoted for SQL. Caller owns; release with free(). */
 char *vet_quote_ident(const char *s);
+
+/* Runs a command whose result is not needed; 0, or -1 (with *err as vet_exec). */
+int vet_exec_cmd(vet_ctx *c, const char *sql, char **err);
+
+/* vet_types.c: the server's types and the comparison of inferred types with them. */
+typedef struct vet_type {
+    Oid oid;
+    char *name;     /* typname, "nsp.typname" outside pg_catalog and public */
+    char typtype;   /* b c d e p r m */
+    char category;  /* typcategory: 'A' arrays */
+    Oid elem;
+    Oid base;       /* domains */
+} vet_type;
+
+/* One vet run: the connection context and the server's pg_type, sorted by OID. */
+typedef struct vet_state {
+    vet_ctx c;
+    vet_type *types; /* owned; vet_run() frees them */
+    size_t n_types;
+} vet_state;
+
+/* Loads pg_type into r->types. 0, or -1 on a failed query or out of memory. */
+int vet_load_types(vet_state *r);
+/* The non-array type named name ("int4", "app.mood"), or NULL. Borrowed from r. */
+const vet_type *vet_find_type_name(const vet_state *r, const char *name);
+/* Result columns of q (desc: its PQdescribePrepared): types against the model, count, and
+ * NOT NULL of plain table columns. Findings go to r->c. */
+void vet_check_columns(vet_state *r, vet_query *q, PGresult *desc);
+/* Parameters of q: the types the server infers on its own against the model's. */
+void vet_check_params(vet_state *r, vet_query *q);
 
 /* vet_server.c: a throwaway cluster. */
 typedef struct vet_server {

@@ -32,3 +32,10 @@ SELECT * FROM notes ORDER BY id;
 
 -- name: CountNotes :one
 SELECT count(*) AS total FROM notes;
+
+-- name: GetNoteRole :one
+SELECT role FROM notes WHERE id = @id;
+
+-- name: GetNoteRelevance :one
+-- A nullable domain over real: the value through a typed out-parameter.
+SELECT relevance FROM notes WHERE id = @id;

@@ -241,6 +241,15 @@ test_closest(void **state)
     assert_string_equal(diag_closest("prefx", keys, 5), "prefix");
     assert_null(diag_closest("qqqqqq", keys, 5));
     assert_null(diag_closest("x", NULL, 0));
+    /* a swap of two adjacent characters is one edit (optimal string alignment) */
+    const char *const names[] = {"id", "name", "bio", "created_at"};
+    assert_string_equal(diag_closest("nmae", names, 4), "name");
+    assert_string_equal(diag_closest("NAEM", names, 4), "name");
+    assert_string_equal(diag_closest("ib", names, 4), "id");
+    assert_string_equal(diag_closest("craeted_ta", names, 4), "created_at");
+    assert_string_equal(diag_closest("cretaed_a", names, 4), "created_at");
+    assert_null(diag_closest("anme_x", names, 4)); /* swap + insert + ... beyond 2 */
+    assert_null(diag_closest("mnae", names, 4));   /* 2 edits, limit 1 for 4 characters */
     /* ties: the first candidate wins */
     const char *const tie[] = {"ab", "ac"};
     assert_string_equal(diag_closest("aa", tie, 2), "ab");

@@ -159,7 +159,7 @@ test_render_golden_model(void **state)
     emit_file *files;
     size_t n;
     json_t *model;
-    const char *h, *c, *m, *mig;
+    const char *h, *c, *m, *mc, *mig;
     (void)state;
 
     render_golden(&cfg, &files, &n, &model);
@@ -167,6 +167,7 @@ test_render_golden_model(void **state)
     h = find_file(files, n, "query.h");
     c = find_file(files, n, "query.c");
     m = find_file(files, n, "models.h");
+    mc = find_file(files, n, "models.c");
     mig = find_file(files, n, "migrations.c");
     assert_non_null(find_file(files, n, "db.h"));
     assert_non_null(find_file(files, n, "querier.h"));
@@ -230,23 +231,36 @@ test_render_golden_model(void **state)
     assert_contains(c, "    .name = \"ListMessages\",\n    .sql =\n        \"SELECT id, role, "
                        "content, tokens, score, tags, created_at\\n\"\n");
     assert_contains(c, "\"  AND content <> '?\\?=\\\\'\\n\"\n");
-    assert_contains(c, "static const uint32_t db_list_messages_param_types[4] = {2950, 1009, 23, "
-                       "20};");
+    /* OIDs carry their type names; a list too long for one line has one OID a line. */
+    assert_contains(c, "static const uint32_t db_list_messages_param_types[4] = {\n"
+                       "    2950 /* uuid */,\n    0 /* message_role[] */,\n    23 /* int4 */,\n"
+                       "    20 /* int8 */,\n};\n");
     /* Straight-line decoding, enum through an int, nullable getters, the json_t override. */
     assert_contains(c, "    pqg_get_null_int32(r, 3, &dst->tokens);\n");
     assert_contains(c, "pqg_get_enum(r, 1, db_message_role_labels, 4, &v);");
     assert_contains(c, "pqg_get_null_enum(r, 0, db_message_role_labels, 4, &v);");
     assert_contains(c, "pqg_get_uuid(r, 0, &dst->conversation.id);");
     assert_contains(c, "        dst->metadata = json_loads(text, JSON_DECODE_ANY, NULL);");
-    /* A failing getter releases the JSON already parsed (the call zeroes the row). */
-    assert_contains(c, "    bad |= pqg_get_text(r, 1, &dst->user_id);\n");
-    assert_contains(c, "    if (bad != 0) {\n");
-    assert_contains(c, "        json_decref(dst->metadata);\n        dst->metadata = NULL;\n");
+    /* A table struct has one decoder, in models.c, which every query returning it shares; a
+     * failing getter releases the JSON already parsed (the call zeroes the row). */
+    assert_contains(m, "/* ---- Row decoders used by the generated query files ----");
+    assert_contains(m, "\nvoid db_conversation_decode(pqg_row *r, void *out);\n");
+    assert_contains(mc, "\nvoid\ndb_conversation_decode(pqg_row *r, void *out)\n{\n"
+                        "    db_conversation *dst = out;\n    int bad = 0;\n\n");
+    assert_contains(mc, "    bad |= pqg_get_text(r, 1, &dst->user_id);\n");
+    assert_contains(mc, "    if (bad != 0) {\n");
+    assert_contains(mc, "        json_decref(dst->metadata);\n        dst->metadata = NULL;\n");
+    assert_null(strstr(c, "db_get_conversation_decode"));
+    assert_contains(c, "&args, db_conversation_decode, out,");
+    /* Only the structs some query returns get one (categories is only loaded by COPY). */
+    assert_null(strstr(m, "db_category_decode"));
+    assert_null(strstr(mc, "db_category_decode"));
     /* The COPY made from the INSERT, and the adapters. */
     assert_contains(c, "\"COPY categories (name, parent_role) FROM STDIN (FORMAT binary)\"");
-    assert_contains(c, "static const uint32_t db_insert_category_param_types[2] = {25, 0};");
-    assert_contains(c, "rc = pqg_copy_from(db, &db_insert_category_stmt, PQG_COPY_UNBOUNDED,");
-    assert_contains(c, "rc = pqg_batch_run(db, &db_touch_message_stmt, n_items, "
+    assert_contains(c, "static const uint32_t db_insert_category_param_types[2] = {25 /* text */, "
+                       "0 /* message_role */};");
+    assert_contains(c, "return pqg_copy_from(db, &db_insert_category_stmt, PQG_COPY_UNBOUNDED,");
+    assert_contains(c, "return pqg_batch_run(db, &db_touch_message_stmt, n_items, "
                        "db_touch_message_bind_item, NULL, 0,\n");
     assert_contains(c, "    pqg_arg_text(&args, db_message_role_to_string(p->role));\n");
     assert_contains(c, "    pqg_arg_jsonb(&args, patch_json);\n");
@@ -683,7 +697,7 @@ test_copyfrom_statement(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(dq, "sql_lines"), 0), "text")),
                         "COPY public.things (id, \\\"mood\\\") FROM STDIN (FORMAT binary)");
-    assert_contains(emit_str_of(dq, "param_types"), "= {20, 0};");
+    assert_contains(emit_str_of(dq, "param_types"), "= {20 /* int8 */, 0 /* mood */};");
     assert_true(json_is_true(json_object_get(dq, "has_params_struct")));
     assert_string_equal(emit_str_of(dq, "proto"),
                         "PQG_MUST_CHECK int db_load_things(pqg_db *db, const "
@@ -787,6 +801,96 @@ test_batch_shapes(void **state)
     json_decref(m);
     free(q1), free(q2), free(q3), free(all);
     diag_list_free(&d);
+}
+
+/* ---- :one of one fixed-size column: a typed out-parameter --------------------------------- */
+
+#define COL(name, type, dims, nullable, oid)                                                   \
+    "{\"name\": \"" name "\", \"type\": \"" type "\", \"array_dims\": " #dims               \
+    ", \"nullable\": " nullable ", \"oid\": " #oid ", \"table\": null, \"embed\": null}"
+
+static void
+test_scalar_one(void **state)
+{
+    /* A column named like the parameter gets "_out"; one named like a local, "_". */
+    char *q1 = query_json("CountThings", ":one", "SELECT count(*) AS id FROM things WHERE id = $1",
+                          "[" P_ID "]", "[" COL("id", "int8", 0, "false", 20) "]");
+    char *q2 = query_json("TopMood", ":one", "SELECT max(mood) AS mood FROM things", "[]",
+                          "[" COL("mood", "mood", 0, "true", 0) "]");
+    char *q3 = query_json("MaxId", ":one", "SELECT max(id) AS rc FROM things", "[]",
+                          "[" COL("rc", "int8", 0, "true", 20) "]");
+    /* Variable-length values keep their row struct, which owns a block. */
+    char *q4 = query_json("AllMoods", ":one", "SELECT moods FROM things LIMIT 1", "[]",
+                          "[" COL("moods", "mood", 1, "true", 0) "]");
+    char *q5 = query_json("AnyName", ":one", "SELECT 'x'::text AS name", "[]",
+                          "[" COL("name", "text", 0, "false", 25) "]");
+    char *all = NULL, dir[256];
+    diag_list d = {0};
+    config cfg = {0};
+    json_t *model, *m, *qs;
+    emit_file *files;
+    size_t n;
+    const char *h, *c;
+    (void)state;
+
+    if (asprintf(&all, "[%s, %s, %s, %s, %s]", q1, q2, q3, q4, q5) < 0)
+        fail();
+    m = derive(all, &d);
+    if (!m) {
+        diag_print(&d, stderr);
+        fail();
+    }
+    qs = json_object_get(m, "queries");
+    assert_string_equal(emit_str_of(json_array_get(qs, 0), "proto"),
+                        "PQG_MUST_CHECK int db_count_things(pqg_db *db, int64_t id, "
+                        "int64_t *id_out);");
+    assert_true(json_is_null(json_object_get(json_array_get(qs, 0), "row")));
+    assert_contains(emit_str_of(json_array_get(qs, 0), "comment"),
+                    "Returns 0 and sets *id_out, PQG_ENOTFOUND when there is no row");
+    assert_string_equal(emit_str_of(json_array_get(qs, 1), "proto"),
+                        "PQG_MUST_CHECK int db_top_mood(pqg_db *db, db_mood *mood);");
+    assert_contains(emit_str_of(json_array_get(qs, 1), "comment"), "*mood (0 for SQL NULL)");
+    assert_string_equal(emit_str_of(json_array_get(qs, 2), "proto"),
+                        "PQG_MUST_CHECK int db_max_id(pqg_db *db, pqg_null_int64 *rc_);");
+    assert_contains(emit_str_of(json_array_get(qs, 2), "comment"),
+                    "*rc_ (.valid false for SQL NULL)");
+    assert_string_equal(emit_str_of(json_array_get(qs, 3), "proto"),
+                        "PQG_MUST_CHECK int db_all_moods(pqg_db *db, db_all_moods_row *out);");
+    assert_string_equal(emit_str_of(json_array_get(qs, 4), "proto"),
+                        "PQG_MUST_CHECK int db_any_name(pqg_db *db, db_any_name_row *out);");
+    json_decref(m);
+    diag_list_free(&d);
+
+    /* The rendered function: a static decoder into the value, no struct and no _free. */
+    model = model_with_queries(THINGS_COLUMNS, all);
+    make_case(dir, sizeof dir, "{\"version\": 1, \"schema\": [\"schema.sql\"], "
+                               "\"queries\": [\"query.sql\"]}", NULL);
+    load_config(dir, &cfg);
+    if (emit_render(model, &cfg, &files, &n, &d) != 0) {
+        diag_print(&d, stderr);
+        fail();
+    }
+    h = find_file(files, n, "q.h");
+    c = find_file(files, n, "q.c");
+    assert_null(strstr(h, "db_count_things_row"));
+    assert_null(strstr(h, "db_top_mood_row"));
+    assert_contains(h, "typedef struct db_all_moods_row {");
+    assert_contains(c, "static void\ndb_count_things_decode(pqg_row *r, void *out)\n{\n"
+                       "    int64_t *dst = out;\n\n    pqg_get_int64(r, 0, dst);\n}\n");
+    assert_contains(c, "    db_mood *dst = out;\n\n    {\n        int v = 0;\n"
+                       "        pqg_get_null_enum(r, 0, db_mood_labels, 2, &v);\n"
+                       "        *dst = (db_mood)v;\n    }\n");
+    assert_contains(c, "    pqg_get_null_int64(r, 0, dst);\n");
+    assert_contains(c, "    if (id_out == NULL)\n        return PQG_EINVAL;\n");
+    assert_contains(c, "db_count_things_decode, id_out,\n"
+                       "                       sizeof *id_out, &mem);\n"
+                       "    pqg_free(mem); /* NULL: a fixed-size value needs no block */\n"
+                       "    return rc;\n}\n");
+    emit_files_free(files, n);
+    json_decref(model);
+    config_free(&cfg);
+    diag_list_free(&d);
+    free(q1), free(q2), free(q3), free(q4), free(q5), free(all);
 }
 
 /* A field whose comment does not fit beside it gets the comment on the line above; prototypes
@@ -1101,6 +1205,7 @@ main(void)
         cmocka_unit_test(test_string_literals),
         cmocka_unit_test(test_long_comment_and_prototype_wrap),
         cmocka_unit_test(test_copyfrom_statement),
+        cmocka_unit_test(test_scalar_one),
         cmocka_unit_test(test_copyfrom_refusals),
         cmocka_unit_test(test_batch_shapes),
         cmocka_unit_test(test_member_lines_and_wrap),

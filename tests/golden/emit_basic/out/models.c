@@ -41,6 +41,32 @@ db_conversation_free(db_conversation *v)
     memset(v, 0, sizeof *v);
 }
 
+/* Decodes a row whose columns are those of conversations, in order, into *out (a
+ * db_conversation). */
+void
+db_conversation_decode(pqg_row *r, void *out)
+{
+    db_conversation *dst = out;
+    int bad = 0;
+
+    bad |= pqg_get_uuid(r, 0, &dst->id);
+    bad |= pqg_get_text(r, 1, &dst->user_id);
+    bad |= pqg_get_text(r, 2, &dst->title);
+    {
+        const char *text = NULL;
+        bad |= pqg_get_json(r, 3, &text);
+        if (text != NULL)
+            dst->metadata = json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+    bad |= pqg_get_timestamp(r, 4, &dst->created_at);
+    bad |= pqg_get_null_timestamp(r, 5, &dst->deleted_at);
+    if (bad != 0) {
+        /* The call fails and drops *dst: release the JSON values parsed before the error. */
+        json_decref(dst->metadata);
+        dst->metadata = NULL;
+    }
+}
+
 void
 db_message_free(db_message *v)
 {
@@ -48,6 +74,28 @@ db_message_free(db_message *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
+}
+
+/* Decodes a row whose columns are those of messages, in order, into *out (a db_message). */
+void
+db_message_decode(pqg_row *r, void *out)
+{
+    db_message *dst = out;
+
+    pqg_get_int64(r, 0, &dst->id);
+    pqg_get_uuid(r, 1, &dst->conversation_id);
+    {
+        int v = 0;
+        pqg_get_enum(r, 2, db_message_role_labels, 4, &v);
+        dst->role = (db_message_role)v;
+    }
+    pqg_get_text(r, 3, &dst->content);
+    pqg_get_null_int32(r, 4, &dst->tokens);
+    pqg_get_null_float(r, 5, &dst->score);
+    pqg_get_numeric(r, 6, &dst->cost);
+    pqg_get_bytes(r, 7, &dst->attachment);
+    pqg_get_array_text(r, 8, &dst->tags);
+    pqg_get_timestamp(r, 9, &dst->created_at);
 }
 
 void

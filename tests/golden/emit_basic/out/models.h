@@ -82,4 +82,15 @@ typedef struct db_category {
 /* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
 void db_category_free(db_category *v);
 
+/* ---- Row decoders used by the generated query files ----
+ * Each fills a table struct from a result row for pqg_query_one() and its kin; call the query
+ * functions rather than these. */
+
+/* Decodes a row whose columns are those of conversations, in order, into *out (a
+ * db_conversation). */
+void db_conversation_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of messages, in order, into *out (a db_message). */
+void db_message_decode(pqg_row *r, void *out);
+
 #endif

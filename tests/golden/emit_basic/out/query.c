@@ -6,8 +6,16 @@
 
 /* ---- GetConversation (query.sql:1) ---- */
 
-static const uint32_t db_get_conversation_param_types[1] = {2950};
-static const uint32_t db_get_conversation_column_types[6] = {2950, 25, 1043, 3802, 1184, 1184};
+static const uint32_t db_get_conversation_param_types[1] = {2950 /* uuid */};
+
+static const uint32_t db_get_conversation_column_types[6] = {
+    2950 /* uuid */,
+    25 /* text */,
+    1043 /* varchar */,
+    3802 /* jsonb */,
+    1184 /* timestamptz */,
+    1184 /* timestamptz */,
+};
 
 static const pqg_stmt db_get_conversation_stmt = {
     .name = "GetConversation",
@@ -20,42 +28,18 @@ static const pqg_stmt db_get_conversation_stmt = {
     .column_types = db_get_conversation_column_types,
 };
 
-static void
-db_get_conversation_decode(pqg_row *r, void *out)
-{
-    db_conversation *dst = out;
-    int bad = 0;
-
-    bad |= pqg_get_uuid(r, 0, &dst->id);
-    bad |= pqg_get_text(r, 1, &dst->user_id);
-    bad |= pqg_get_text(r, 2, &dst->title);
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 3, &text);
-        if (text != NULL)
-            dst->metadata = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    bad |= pqg_get_timestamp(r, 4, &dst->created_at);
-    bad |= pqg_get_null_timestamp(r, 5, &dst->deleted_at);
-    if (bad != 0) {
-        /* The call fails and drops *dst: release the JSON values parsed before the error. */
-        json_decref(dst->metadata);
-        dst->metadata = NULL;
-    }
-}
-
 int
 db_get_conversation(pqg_db *db, pqg_uuid id, db_conversation *out)
 {
     pqg_args args;
     void *mem = NULL;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
     pqg_args_init(&args, &db_get_conversation_stmt);
     pqg_arg_uuid(&args, id);
-    rc = pqg_query_one(db, &db_get_conversation_stmt, &args, db_get_conversation_decode, out,
+    rc = pqg_query_one(db, &db_get_conversation_stmt, &args, db_conversation_decode, out,
                        sizeof *out, &mem);
     out->_mem = mem;
     return rc;
@@ -63,8 +47,22 @@ db_get_conversation(pqg_db *db, pqg_uuid id, db_conversation *out)
 
 /* ---- ListMessages (query.sql:6) ---- */
 
-static const uint32_t db_list_messages_param_types[4] = {2950, 0, 23, 20};
-static const uint32_t db_list_messages_column_types[7] = {20, 0, 25, 23, 700, 1009, 1184};
+static const uint32_t db_list_messages_param_types[4] = {
+    2950 /* uuid */,
+    0 /* message_role[] */,
+    23 /* int4 */,
+    20 /* int8 */,
+};
+
+static const uint32_t db_list_messages_column_types[7] = {
+    20 /* int8 */,
+    0 /* message_role */,
+    25 /* text */,
+    23 /* int4 */,
+    700 /* float4 */,
+    1009 /* text[] */,
+    1184 /* timestamptz */,
+};
 
 static const pqg_stmt db_list_messages_stmt = {
     .name = "ListMessages",
@@ -125,7 +123,7 @@ db_list_messages(pqg_db *db, const db_list_messages_params *p, db_list_messages_
     pqg_args args;
     void *rows = NULL;
     size_t len = 0;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
@@ -165,29 +163,41 @@ db_list_messages_each(pqg_db *db, const db_list_messages_params *p,
 {
     pqg_args args;
     db_list_messages_each_ctx ctx;
-    int rc = 0;
 
-    if (fn == NULL)
+    if (p == NULL || fn == NULL)
         return PQG_EINVAL;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    if (p == NULL)
-        return PQG_EINVAL;
     pqg_args_init(&args, &db_list_messages_stmt);
     pqg_arg_uuid(&args, p->conversation_id);
     pqg_arg_array_enum(&args, (const int *)p->roles.items, p->roles.len, db_message_role_labels, 4);
     pqg_arg_null_int32(&args, p->min_tokens);
     pqg_arg_int64(&args, p->page_size);
-    rc = pqg_query_each(db, &db_list_messages_stmt, &args, db_list_messages_decode,
-                        sizeof(db_list_messages_row), db_list_messages_each_row, &ctx);
-    return rc;
+    return pqg_query_each(db, &db_list_messages_stmt, &args, db_list_messages_decode,
+                          sizeof(db_list_messages_row), db_list_messages_each_row, &ctx);
 }
 
 /* ---- CreateMessage (query.sql:18) ---- */
 
-static const uint32_t db_create_message_param_types[4] = {2950, 0, 25, 23};
-static const uint32_t db_create_message_column_types[10] = {20, 2950, 0, 25, 23, 700, 1700, 17,
-    1009, 1184};
+static const uint32_t db_create_message_param_types[4] = {
+    2950 /* uuid */,
+    0 /* message_role */,
+    25 /* text */,
+    23 /* int4 */,
+};
+
+static const uint32_t db_create_message_column_types[10] = {
+    20 /* int8 */,
+    2950 /* uuid */,
+    0 /* message_role */,
+    25 /* text */,
+    23 /* int4 */,
+    700 /* float4 */,
+    1700 /* numeric */,
+    17 /* bytea */,
+    1009 /* text[] */,
+    1184 /* timestamptz */,
+};
 
 static const pqg_stmt db_create_message_stmt = {
     .name = "CreateMessage",
@@ -201,36 +211,16 @@ static const pqg_stmt db_create_message_stmt = {
     .column_types = db_create_message_column_types,
 };
 
-static void
-db_create_message_decode(pqg_row *r, void *out)
-{
-    db_message *dst = out;
-
-    pqg_get_int64(r, 0, &dst->id);
-    pqg_get_uuid(r, 1, &dst->conversation_id);
-    {
-        int v = 0;
-        pqg_get_enum(r, 2, db_message_role_labels, 4, &v);
-        dst->role = (db_message_role)v;
-    }
-    pqg_get_text(r, 3, &dst->content);
-    pqg_get_null_int32(r, 4, &dst->tokens);
-    pqg_get_null_float(r, 5, &dst->score);
-    pqg_get_numeric(r, 6, &dst->cost);
-    pqg_get_bytes(r, 7, &dst->attachment);
-    pqg_get_array_text(r, 8, &dst->tags);
-    pqg_get_timestamp(r, 9, &dst->created_at);
-}
-
 int
 db_create_message(pqg_db *db, const db_create_message_params *p, db_message *out)
 {
     pqg_args args;
     void *mem = NULL;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
+    memset(out, 0, sizeof *out);
     if (p == NULL)
         return PQG_EINVAL;
     pqg_args_init(&args, &db_create_message_stmt);
@@ -238,17 +228,25 @@ db_create_message(pqg_db *db, const db_create_message_params *p, db_message *out
     pqg_arg_text(&args, db_message_role_to_string(p->role));
     pqg_arg_text(&args, p->content);
     pqg_arg_null_int32(&args, p->tokens);
-    rc = pqg_query_one(db, &db_create_message_stmt, &args, db_create_message_decode, out,
-                       sizeof *out, &mem);
+    rc = pqg_query_one(db, &db_create_message_stmt, &args, db_message_decode, out, sizeof *out,
+                       &mem);
     out->_mem = mem;
     return rc;
 }
 
 /* ---- GetConversationWithCount (query.sql:23) ---- */
 
-static const uint32_t db_get_conversation_with_count_param_types[1] = {2950};
-static const uint32_t db_get_conversation_with_count_column_types[7] = {2950, 25, 1043, 3802, 1184,
-    1184, 20};
+static const uint32_t db_get_conversation_with_count_param_types[1] = {2950 /* uuid */};
+
+static const uint32_t db_get_conversation_with_count_column_types[7] = {
+    2950 /* uuid */,
+    25 /* text */,
+    1043 /* varchar */,
+    3802 /* jsonb */,
+    1184 /* timestamptz */,
+    1184 /* timestamptz */,
+    20 /* int8 */,
+};
 
 static const pqg_stmt db_get_conversation_with_count_stmt = {
     .name = "GetConversationWithCount",
@@ -304,7 +302,7 @@ db_get_conversation_with_count(pqg_db *db, pqg_uuid id, db_get_conversation_with
 {
     pqg_args args;
     void *mem = NULL;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
@@ -318,7 +316,7 @@ db_get_conversation_with_count(pqg_db *db, pqg_uuid id, db_get_conversation_with
 
 /* ---- SetTitle (query.sql:30) ---- */
 
-static const uint32_t db_set_title_param_types[2] = {1043, 2950};
+static const uint32_t db_set_title_param_types[2] = {1043 /* varchar */, 2950 /* uuid */};
 
 static const pqg_stmt db_set_title_stmt = {
     .name = "SetTitle",
@@ -334,18 +332,16 @@ int
 db_set_title(pqg_db *db, const char *title, pqg_uuid id, int64_t *rows_affected)
 {
     pqg_args args;
-    int rc = 0;
 
     pqg_args_init(&args, &db_set_title_stmt);
     pqg_arg_text(&args, title);
     pqg_arg_uuid(&args, id);
-    rc = pqg_exec(db, &db_set_title_stmt, &args, rows_affected);
-    return rc;
+    return pqg_exec(db, &db_set_title_stmt, &args, rows_affected);
 }
 
 /* ---- DeleteConversation (query.sql:33) ---- */
 
-static const uint32_t db_delete_conversation_param_types[1] = {2950};
+static const uint32_t db_delete_conversation_param_types[1] = {2950 /* uuid */};
 
 static const pqg_stmt db_delete_conversation_stmt = {
     .name = "DeleteConversation",
@@ -361,17 +357,15 @@ int
 db_delete_conversation(pqg_db *db, pqg_uuid id)
 {
     pqg_args args;
-    int rc = 0;
 
     pqg_args_init(&args, &db_delete_conversation_stmt);
     pqg_arg_uuid(&args, id);
-    rc = pqg_exec(db, &db_delete_conversation_stmt, &args, NULL);
-    return rc;
+    return pqg_exec(db, &db_delete_conversation_stmt, &args, NULL);
 }
 
 /* ---- PurgeDeleted (query.sql:36) ---- */
 
-static const uint32_t db_purge_deleted_param_types[1] = {1186};
+static const uint32_t db_purge_deleted_param_types[1] = {1186 /* interval */};
 
 static const pqg_stmt db_purge_deleted_stmt = {
     .name = "PurgeDeleted",
@@ -387,18 +381,17 @@ int
 db_purge_deleted(pqg_db *db, pqg_interval retention, pqg_exec_result *out)
 {
     pqg_args args;
-    int rc = 0;
 
     pqg_args_init(&args, &db_purge_deleted_stmt);
     pqg_arg_interval(&args, retention);
-    rc = pqg_exec_result_get(db, &db_purge_deleted_stmt, &args, out);
-    return rc;
+    return pqg_exec_result_get(db, &db_purge_deleted_stmt, &args, out);
 }
 
 /* ---- MergeMetadata (query.sql:39) ---- */
 
-static const uint32_t db_merge_metadata_param_types[2] = {3802, 2950};
-static const uint32_t db_merge_metadata_column_types[1] = {3802};
+static const uint32_t db_merge_metadata_param_types[2] = {3802 /* jsonb */, 2950 /* uuid */};
+
+static const uint32_t db_merge_metadata_column_types[1] = {3802 /* jsonb */};
 
 static const pqg_stmt db_merge_metadata_stmt = {
     .name = "MergeMetadata",
@@ -445,12 +438,12 @@ int
 db_merge_metadata(pqg_db *db, json_t *patch, pqg_uuid id, db_merge_metadata_row *out)
 {
     pqg_args args;
+    char *patch_json = NULL;
     void *mem = NULL;
     int rc = 0;
 
     if (out == NULL)
         return PQG_EINVAL;
-    char *patch_json = NULL;
     if (patch != NULL) {
         patch_json = json_dumps(patch, JSON_COMPACT | JSON_ENCODE_ANY);
         if (patch_json == NULL)
@@ -471,7 +464,7 @@ db_merge_metadata(pqg_db *db, json_t *patch, pqg_uuid id, db_merge_metadata_row 
 
 /* ---- TouchMessage (query.sql:44) ---- */
 
-static const uint32_t db_touch_message_param_types[1] = {20};
+static const uint32_t db_touch_message_param_types[1] = {20 /* int8 */};
 
 static const pqg_stmt db_touch_message_stmt = {
     .name = "TouchMessage",
@@ -515,7 +508,6 @@ db_touch_message(pqg_db *db, const db_touch_message_params *items, size_t n_item
                  db_touch_message_fn fn, void *userdata)
 {
     db_touch_message_batch ctx;
-    int rc;
 
     if (items == NULL && n_items > 0)
         return PQG_EINVAL;
@@ -523,14 +515,13 @@ db_touch_message(pqg_db *db, const db_touch_message_params *items, size_t n_item
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run(db, &db_touch_message_stmt, n_items, db_touch_message_bind_item, NULL, 0,
-                       fn != NULL ? db_touch_message_result : NULL, &ctx);
-    return rc;
+    return pqg_batch_run(db, &db_touch_message_stmt, n_items, db_touch_message_bind_item, NULL, 0,
+                         fn != NULL ? db_touch_message_result : NULL, &ctx);
 }
 
 /* ---- InsertCategory (query.sql:47) ---- */
 
-static const uint32_t db_insert_category_param_types[2] = {25, 0};
+static const uint32_t db_insert_category_param_types[2] = {25 /* text */, 0 /* message_role */};
 
 /* InsertCategory as COPY: the OIDs are the columns' exact types, so that every value is bound in
  * COPY's binary form (an enum's is its label: OID 0). */
@@ -579,7 +570,6 @@ db_insert_category(pqg_db *db, const db_insert_category_params *rows, size_t n_r
                    int64_t *copied)
 {
     db_insert_category_copy ctx;
-    int rc;
 
     if (copied != NULL)
         *copied = 0;
@@ -587,9 +577,8 @@ db_insert_category(pqg_db *db, const db_insert_category_params *rows, size_t n_r
         return PQG_EINVAL;
     memset(&ctx, 0, sizeof ctx);
     ctx.rows = rows;
-    rc = pqg_copy_from(db, &db_insert_category_stmt, n_rows, db_insert_category_bind_row, &ctx,
-                       copied);
-    return rc;
+    return pqg_copy_from(db, &db_insert_category_stmt, n_rows, db_insert_category_bind_row, &ctx,
+                         copied);
 }
 
 int
@@ -597,7 +586,6 @@ db_insert_category_from(pqg_db *db, int (*next)(db_insert_category_params *row, 
                         void *userdata, int64_t *copied)
 {
     db_insert_category_copy ctx;
-    int rc;
 
     if (copied != NULL)
         *copied = 0;
@@ -606,14 +594,16 @@ db_insert_category_from(pqg_db *db, int (*next)(db_insert_category_params *row, 
     memset(&ctx, 0, sizeof ctx);
     ctx.next = next;
     ctx.userdata = userdata;
-    rc = pqg_copy_from(db, &db_insert_category_stmt, PQG_COPY_UNBOUNDED,
-                       db_insert_category_bind_row, &ctx, copied);
-    return rc;
+    return pqg_copy_from(db, &db_insert_category_stmt, PQG_COPY_UNBOUNDED,
+                         db_insert_category_bind_row, &ctx, copied);
 }
 
 /* ---- CountCategoriesByRole (query.sql:50) ---- */
 
-static const uint32_t db_count_categories_by_role_column_types[2] = {0, 20};
+static const uint32_t db_count_categories_by_role_column_types[2] = {
+    0 /* message_role */,
+    20 /* int8 */,
+};
 
 static const pqg_stmt db_count_categories_by_role_stmt = {
     .name = "CountCategoriesByRole",
@@ -664,11 +654,10 @@ db_count_categories_by_role(pqg_db *db, db_count_categories_by_role_rows *out)
     pqg_args args;
     void *rows = NULL;
     size_t len = 0;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
-    memset(out, 0, sizeof *out);
     pqg_args_init(&args, &db_count_categories_by_role_stmt);
     rc = pqg_query_many(db, &db_count_categories_by_role_stmt, &args,
                         db_count_categories_by_role_decode, sizeof(db_count_categories_by_role_row),
@@ -700,15 +689,14 @@ db_count_categories_by_role_each(
 {
     pqg_args args;
     db_count_categories_by_role_each_ctx ctx;
-    int rc = 0;
 
     if (fn == NULL)
         return PQG_EINVAL;
     ctx.fn = fn;
     ctx.userdata = userdata;
     pqg_args_init(&args, &db_count_categories_by_role_stmt);
-    rc = pqg_query_each(db, &db_count_categories_by_role_stmt, &args,
-                        db_count_categories_by_role_decode, sizeof(db_count_categories_by_role_row),
-                        db_count_categories_by_role_each_row, &ctx);
-    return rc;
+    return pqg_query_each(db, &db_count_categories_by_role_stmt, &args,
+                          db_count_categories_by_role_decode,
+                          sizeof(db_count_categories_by_role_row),
+                          db_count_categories_by_role_each_row, &ctx);
 }

@@ -56,12 +56,11 @@ void db_list_messages_rows_free(db_list_messages_rows *r);
  * is empty. */
 PQG_MUST_CHECK int db_list_messages(pqg_db *db, const db_list_messages_params *p,
                                     db_list_messages_rows *out);
-/* ListMessages :many (query.sql:6)
- * A page of a conversation's messages, oldest first.
- * min_tokens is an optional filter; "??=" must not become a trigraph.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->min_tokens.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListMessages :many, streamed (query.sql:6)
+ * Like db_list_messages(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_messages_each(pqg_db *db, const db_list_messages_params *p,
                                          int (*fn)(const db_list_messages_row *row, void *userdata),
@@ -161,6 +160,7 @@ typedef struct db_insert_category_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int db_insert_category(pqg_db *db, const db_insert_category_params *rows,
                                       size_t n_rows, int64_t *copied);
+
 /* InsertCategory :copyfrom, streamed (query.sql:47)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
@@ -195,9 +195,11 @@ void db_count_categories_by_role_rows_free(db_count_categories_by_role_rows *r);
  * *out owns its rows and their strings: release with db_count_categories_by_role_rows_free(); on
  * error *out is empty. */
 PQG_MUST_CHECK int db_count_categories_by_role(pqg_db *db, db_count_categories_by_role_rows *out);
-/* CountCategoriesByRole :many (query.sql:50)
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* CountCategoriesByRole :many, streamed (query.sql:50)
+ * Like db_count_categories_by_role(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_count_categories_by_role_each(
     pqg_db *db, int (*fn)(const db_count_categories_by_role_row *row, void *userdata),

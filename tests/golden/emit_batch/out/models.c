@@ -46,3 +46,31 @@ nb_note_rows_free(nb_note_rows *r)
     pqg_free(r->_mem);
     memset(r, 0, sizeof *r);
 }
+
+/* Decodes a row whose columns are those of notes, in order, into *out (a nb_note). */
+void
+nb_note_decode(pqg_row *r, void *out)
+{
+    nb_note *dst = out;
+
+    pqg_get_int64(r, 0, &dst->id);
+    pqg_get_uuid(r, 1, &dst->owner);
+    {
+        int v = 0;
+        pqg_get_enum(r, 2, nb_role_labels, 2, &v);
+        dst->role = (nb_role)v;
+    }
+    pqg_get_text(r, 3, &dst->body);
+    pqg_get_text(r, 4, &dst->title);
+    pqg_get_array_text(r, 5, &dst->tags);
+    pqg_get_json(r, 6, &dst->meta);
+    pqg_get_json(r, 7, &dst->raw);
+    pqg_get_numeric(r, 8, &dst->weight);
+    pqg_get_null_float(r, 9, &dst->relevance);
+    pqg_get_null_int16(r, 10, &dst->stars);
+    pqg_get_bytes(r, 11, &dst->blob);
+    pqg_get_null_date(r, 12, &dst->due);
+    pqg_get_null_interval(r, 13, &dst->lasting);
+    pqg_get_timestamp(r, 14, &dst->created_at);
+    pqg_get_null_timestamp(r, 15, &dst->local_at);
+}

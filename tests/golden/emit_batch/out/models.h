@@ -69,4 +69,11 @@ typedef struct nb_note_rows {
 /* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
 void nb_note_rows_free(nb_note_rows *r);
 
+/* ---- Row decoders used by the generated query files ----
+ * Each fills a table struct from a result row for pqg_query_one() and its kin; call the query
+ * functions rather than these. */
+
+/* Decodes a row whose columns are those of notes, in order, into *out (a nb_note). */
+void nb_note_decode(pqg_row *r, void *out);
+
 #endif

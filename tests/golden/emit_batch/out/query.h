@@ -37,6 +37,7 @@ typedef struct nb_load_notes_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int nb_load_notes(pqg_db *db, const nb_load_notes_params *rows, size_t n_rows,
                                  int64_t *copied);
+
 /* LoadNotes :copyfrom, streamed (query.sql:1)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
@@ -60,6 +61,7 @@ typedef struct nb_load_titles_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int nb_load_titles(pqg_db *db, const nb_load_titles_params *rows, size_t n_rows,
                                   int64_t *copied);
+
 /* LoadTitles :copyfrom, streamed (query.sql:7)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
@@ -217,25 +219,29 @@ PQG_MUST_CHECK int nb_list_notes_by_owner(pqg_db *db, const nb_list_notes_by_own
  * *out owns its rows and their strings: release with nb_note_rows_free(); on error *out is
  * empty. */
 PQG_MUST_CHECK int nb_list_notes(pqg_db *db, nb_note_rows *out);
-/* ListNotes :many (query.sql:30)
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListNotes :many, streamed (query.sql:30)
+ * Like nb_list_notes(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int nb_list_notes_each(pqg_db *db, int (*fn)(const nb_note *row, void *userdata),
                                       void *userdata);
 
-/* A row of CountNotes (query.sql:33). */
-typedef struct nb_count_notes_row {
-    int64_t total;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} nb_count_notes_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void nb_count_notes_row_free(nb_count_notes_row *v);
-
 /* CountNotes :one (query.sql:33)
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with nb_count_notes_row_free(); on error *out is empty. */
-PQG_MUST_CHECK int nb_count_notes(pqg_db *db, nb_count_notes_row *out);
+ * Returns 0 and sets *total, PQG_ENOTFOUND when there is no row, or another PQG_E* code (*total
+ * is then zero). */
+PQG_MUST_CHECK int nb_count_notes(pqg_db *db, int64_t *total);
+
+/* GetNoteRole :one (query.sql:36)
+ * Returns 0 and sets *role, PQG_ENOTFOUND when there is no row, or another PQG_E* code (*role is
+ * then zero). */
+PQG_MUST_CHECK int nb_get_note_role(pqg_db *db, int64_t id, nb_role *role);
+
+/* GetNoteRelevance :one (query.sql:39)
+ * A nullable domain over real: the value through a typed out-parameter.
+ * Returns 0 and sets *relevance (.valid false for SQL NULL), PQG_ENOTFOUND when there is no row,
+ * or another PQG_E* code (*relevance is then zero). */
+PQG_MUST_CHECK int nb_get_note_relevance(pqg_db *db, int64_t id, pqg_null_float *relevance);
 
 #endif

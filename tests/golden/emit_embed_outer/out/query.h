@@ -35,10 +35,11 @@ void db_list_books_with_author_rows_free(db_list_books_with_author_rows *r);
  * *out owns its rows and their strings: release with db_list_books_with_author_rows_free(); on
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_books_with_author(pqg_db *db, db_list_books_with_author_rows *out);
-/* ListBooksWithAuthor :many (query.sql:1)
- * Books and their author, if any: the author is on the nullable side.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListBooksWithAuthor :many, streamed (query.sql:1)
+ * Like db_list_books_with_author(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_books_with_author_each(
     pqg_db *db, int (*fn)(const db_list_books_with_author_row *row, void *userdata),
@@ -87,9 +88,11 @@ void db_list_books_inner_rows_free(db_list_books_inner_rows *r);
  * *out owns its rows and their strings: release with db_list_books_inner_rows_free(); on error
  * *out is empty. */
 PQG_MUST_CHECK int db_list_books_inner(pqg_db *db, db_list_books_inner_rows *out);
-/* ListBooksInner :many (query.sql:15)
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListBooksInner :many, streamed (query.sql:15)
+ * Like db_list_books_inner(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_books_inner_each(
     pqg_db *db, int (*fn)(const db_list_books_inner_row *row, void *userdata), void *userdata);

@@ -230,22 +230,6 @@ app_get_payloads_row_to_json(const app_get_payloads_row *v)
 }
 
 json_t *
-app_create_event_row_to_json(const app_create_event_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "id", json_integer((json_int_t)v->id));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
 app_get_event_batch_row_to_json(const app_get_event_batch_row *v)
 {
     json_t *o;

@@ -13,7 +13,6 @@
 json_t *app_event_to_json(const app_event *v);
 json_t *app_event_rows_to_json(const app_event_rows *r);
 json_t *app_get_payloads_row_to_json(const app_get_payloads_row *v);
-json_t *app_create_event_row_to_json(const app_create_event_row *v);
 json_t *app_get_event_batch_row_to_json(const app_get_event_batch_row *v);
 json_t *app_get_event_kind_last_row_to_json(const app_get_event_kind_last_row *v);
 

@@ -54,3 +54,38 @@ app_event_rows_free(app_event_rows *r)
     pqg_free(r->_mem);
     memset(r, 0, sizeof *r);
 }
+
+/* Decodes a row whose columns are those of events, in order, into *out (a app_event). */
+void
+app_event_decode(pqg_row *r, void *out)
+{
+    app_event *dst = out;
+    int bad = 0;
+
+    bad |= pqg_get_int64(r, 0, &dst->id);
+    {
+        int v = 0;
+        bad |= pqg_get_enum(r, 1, app_kind_labels, 2, &v);
+        dst->kind = (app_kind)v;
+    }
+    {
+        const char *text = NULL;
+        bad |= pqg_get_json(r, 2, &text);
+        if (text != NULL)
+            dst->payload = json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+    {
+        const char *text = NULL;
+        bad |= pqg_get_json(r, 3, &text);
+        if (text != NULL)
+            dst->extra = json_loads(text, JSON_DECODE_ANY, NULL);
+    }
+    bad |= pqg_get_text(r, 4, &dst->note);
+    if (bad != 0) {
+        /* The call fails and drops *dst: release the JSON values parsed before the error. */
+        json_decref(dst->payload);
+        dst->payload = NULL;
+        json_decref(dst->extra);
+        dst->extra = NULL;
+    }
+}

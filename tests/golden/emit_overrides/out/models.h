@@ -60,4 +60,11 @@ typedef struct app_event_rows {
 /* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
 void app_event_rows_free(app_event_rows *r);
 
+/* ---- Row decoders used by the generated query files ----
+ * Each fills a table struct from a result row for pqg_query_one() and its kin; call the query
+ * functions rather than these. */
+
+/* Decodes a row whose columns are those of events, in order, into *out (a app_event). */
+void app_event_decode(pqg_row *r, void *out);
+
 #endif

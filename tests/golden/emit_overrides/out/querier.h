@@ -17,8 +17,7 @@ typedef struct app_querier {
     int (*list_events_each)(pqg_db *db, int (*fn)(const app_event *row, void *userdata),
                             void *userdata);
     /* CreateEvent :one (query.sql:11) */
-    int (*create_event)(pqg_db *db, app_kind kind, json_t *payload, json_t *extra,
-                        app_create_event_row *out);
+    int (*create_event)(pqg_db *db, app_kind kind, json_t *payload, json_t *extra, int64_t *id);
     /* LoadEvents :copyfrom (query.sql:14) */
     int (*load_events)(pqg_db *db, const app_load_events_params *rows, size_t n_rows,
                        int64_t *copied);

@@ -6,8 +6,15 @@
 
 /* ---- GetEvent (query.sql:1) ---- */
 
-static const uint32_t app_get_event_param_types[1] = {20};
-static const uint32_t app_get_event_column_types[5] = {20, 0, 3802, 3802, 25};
+static const uint32_t app_get_event_param_types[1] = {20 /* int8 */};
+
+static const uint32_t app_get_event_column_types[5] = {
+    20 /* int8 */,
+    0 /* kind */,
+    3802 /* jsonb */,
+    3802 /* jsonb */,
+    25 /* text */,
+};
 
 static const pqg_stmt app_get_event_stmt = {
     .name = "GetEvent",
@@ -19,61 +26,31 @@ static const pqg_stmt app_get_event_stmt = {
     .column_types = app_get_event_column_types,
 };
 
-static void
-app_get_event_decode(pqg_row *r, void *out)
-{
-    app_event *dst = out;
-    int bad = 0;
-
-    bad |= pqg_get_int64(r, 0, &dst->id);
-    {
-        int v = 0;
-        bad |= pqg_get_enum(r, 1, app_kind_labels, 2, &v);
-        dst->kind = (app_kind)v;
-    }
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 2, &text);
-        if (text != NULL)
-            dst->payload = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 3, &text);
-        if (text != NULL)
-            dst->extra = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    bad |= pqg_get_text(r, 4, &dst->note);
-    if (bad != 0) {
-        /* The call fails and drops *dst: release the JSON values parsed before the error. */
-        json_decref(dst->payload);
-        dst->payload = NULL;
-        json_decref(dst->extra);
-        dst->extra = NULL;
-    }
-}
-
 int
 app_get_event(pqg_db *db, int64_t id, app_event *out)
 {
     pqg_args args;
     void *mem = NULL;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
     pqg_args_init(&args, &app_get_event_stmt);
     pqg_arg_int64(&args, id);
-    rc = pqg_query_one(db, &app_get_event_stmt, &args, app_get_event_decode, out, sizeof *out,
-                       &mem);
+    rc = pqg_query_one(db, &app_get_event_stmt, &args, app_event_decode, out, sizeof *out, &mem);
     out->_mem = mem;
     return rc;
 }
 
 /* ---- GetPayloads (query.sql:5) ---- */
 
-static const uint32_t app_get_payloads_param_types[1] = {20};
-static const uint32_t app_get_payloads_column_types[3] = {3802, 20, 3802};
+static const uint32_t app_get_payloads_param_types[1] = {20 /* int8 */};
+
+static const uint32_t app_get_payloads_column_types[3] = {
+    3802 /* jsonb */,
+    20 /* int8 */,
+    3802 /* jsonb */,
+};
 
 static const pqg_stmt app_get_payloads_stmt = {
     .name = "GetPayloads",
@@ -129,7 +106,7 @@ app_get_payloads(pqg_db *db, int64_t id, app_get_payloads_row *out)
 {
     pqg_args args;
     void *mem = NULL;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
@@ -143,7 +120,13 @@ app_get_payloads(pqg_db *db, int64_t id, app_get_payloads_row *out)
 
 /* ---- ListEvents (query.sql:8) ---- */
 
-static const uint32_t app_list_events_column_types[5] = {20, 0, 3802, 3802, 25};
+static const uint32_t app_list_events_column_types[5] = {
+    20 /* int8 */,
+    0 /* kind */,
+    3802 /* jsonb */,
+    3802 /* jsonb */,
+    25 /* text */,
+};
 
 static const pqg_stmt app_list_events_stmt = {
     .name = "ListEvents",
@@ -155,53 +138,18 @@ static const pqg_stmt app_list_events_stmt = {
     .column_types = app_list_events_column_types,
 };
 
-static void
-app_list_events_decode(pqg_row *r, void *out)
-{
-    app_event *dst = out;
-    int bad = 0;
-
-    bad |= pqg_get_int64(r, 0, &dst->id);
-    {
-        int v = 0;
-        bad |= pqg_get_enum(r, 1, app_kind_labels, 2, &v);
-        dst->kind = (app_kind)v;
-    }
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 2, &text);
-        if (text != NULL)
-            dst->payload = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 3, &text);
-        if (text != NULL)
-            dst->extra = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    bad |= pqg_get_text(r, 4, &dst->note);
-    if (bad != 0) {
-        /* The call fails and drops *dst: release the JSON values parsed before the error. */
-        json_decref(dst->payload);
-        dst->payload = NULL;
-        json_decref(dst->extra);
-        dst->extra = NULL;
-    }
-}
-
 int
 app_list_events(pqg_db *db, app_event_rows *out)
 {
     pqg_args args;
     void *rows = NULL;
     size_t len = 0;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;
-    memset(out, 0, sizeof *out);
     pqg_args_init(&args, &app_list_events_stmt);
-    rc = pqg_query_many(db, &app_list_events_stmt, &args, app_list_events_decode, sizeof(app_event),
+    rc = pqg_query_many(db, &app_list_events_stmt, &args, app_event_decode, sizeof(app_event),
                         &rows, &len);
     out->rows = rows;
     out->len = len;
@@ -233,22 +181,25 @@ app_list_events_each(pqg_db *db, int (*fn)(const app_event *row, void *userdata)
 {
     pqg_args args;
     app_list_events_each_ctx ctx;
-    int rc = 0;
 
     if (fn == NULL)
         return PQG_EINVAL;
     ctx.fn = fn;
     ctx.userdata = userdata;
     pqg_args_init(&args, &app_list_events_stmt);
-    rc = pqg_query_each(db, &app_list_events_stmt, &args, app_list_events_decode, sizeof(app_event),
-                        app_list_events_each_row, &ctx);
-    return rc;
+    return pqg_query_each(db, &app_list_events_stmt, &args, app_event_decode, sizeof(app_event),
+                          app_list_events_each_row, &ctx);
 }
 
 /* ---- CreateEvent (query.sql:11) ---- */
 
-static const uint32_t app_create_event_param_types[3] = {0, 3802, 3802};
-static const uint32_t app_create_event_column_types[1] = {20};
+static const uint32_t app_create_event_param_types[3] = {
+    0 /* kind */,
+    3802 /* jsonb */,
+    3802 /* jsonb */,
+};
+
+static const uint32_t app_create_event_column_types[1] = {20 /* int8 */};
 
 static const pqg_stmt app_create_event_stmt = {
     .name = "CreateEvent",
@@ -260,40 +211,30 @@ static const pqg_stmt app_create_event_stmt = {
     .column_types = app_create_event_column_types,
 };
 
-void
-app_create_event_row_free(app_create_event_row *v)
-{
-    if (v == NULL)
-        return;
-    pqg_free(v->_mem);
-    memset(v, 0, sizeof *v);
-}
-
 static void
 app_create_event_decode(pqg_row *r, void *out)
 {
-    app_create_event_row *dst = out;
+    int64_t *dst = out;
 
-    pqg_get_int64(r, 0, &dst->id);
+    pqg_get_int64(r, 0, dst);
 }
 
 int
-app_create_event(pqg_db *db, app_kind kind, json_t *payload, json_t *extra,
-                 app_create_event_row *out)
+app_create_event(pqg_db *db, app_kind kind, json_t *payload, json_t *extra, int64_t *id)
 {
     pqg_args args;
+    char *payload_json = NULL;
+    char *extra_json = NULL;
     void *mem = NULL;
     int rc = 0;
 
-    if (out == NULL)
+    if (id == NULL)
         return PQG_EINVAL;
-    char *payload_json = NULL;
     if (payload != NULL) {
         payload_json = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
         if (payload_json == NULL)
             rc = PQG_ENOMEM;
     }
-    char *extra_json = NULL;
     if (extra != NULL) {
         extra_json = json_dumps(extra, JSON_COMPACT | JSON_ENCODE_ANY);
         if (extra_json == NULL)
@@ -304,19 +245,24 @@ app_create_event(pqg_db *db, app_kind kind, json_t *payload, json_t *extra,
     pqg_arg_jsonb(&args, payload_json);
     pqg_arg_jsonb(&args, extra_json);
     if (rc == 0)
-        rc = pqg_query_one(db, &app_create_event_stmt, &args, app_create_event_decode, out,
-                           sizeof *out, &mem);
+        rc = pqg_query_one(db, &app_create_event_stmt, &args, app_create_event_decode, id,
+                           sizeof *id, &mem);
     else
         pqg_args_clear(&args);
     free(payload_json);
     free(extra_json);
-    out->_mem = mem;
+    pqg_free(mem); /* NULL: a fixed-size value needs no block */
     return rc;
 }
 
 /* ---- LoadEvents (query.sql:14) ---- */
 
-static const uint32_t app_load_events_param_types[4] = {0, 3802, 3802, 25};
+static const uint32_t app_load_events_param_types[4] = {
+    0 /* kind */,
+    3802 /* jsonb */,
+    3802 /* jsonb */,
+    25 /* text */,
+};
 
 /* LoadEvents as COPY: the OIDs are the columns' exact types, so that every value is bound in
  * COPY's binary form (an enum's is its label: OID 0). */
@@ -427,7 +373,7 @@ app_load_events_from(pqg_db *db, int (*next)(app_load_events_params *row, void *
 
 /* ---- PatchEvents (query.sql:17) ---- */
 
-static const uint32_t app_patch_events_param_types[2] = {3802, 20};
+static const uint32_t app_patch_events_param_types[2] = {3802 /* jsonb */, 20 /* int8 */};
 
 static const pqg_stmt app_patch_events_stmt = {
     .name = "PatchEvents",
@@ -506,8 +452,9 @@ app_patch_events(pqg_db *db, const app_patch_events_params *items, size_t n_item
 
 /* ---- GetEventBatch (query.sql:20) ---- */
 
-static const uint32_t app_get_event_batch_param_types[1] = {20};
-static const uint32_t app_get_event_batch_column_types[2] = {3802, 3802};
+static const uint32_t app_get_event_batch_param_types[1] = {20 /* int8 */};
+
+static const uint32_t app_get_event_batch_column_types[2] = {3802 /* jsonb */, 3802 /* jsonb */};
 
 static const pqg_stmt app_get_event_batch_stmt = {
     .name = "GetEventBatch",
@@ -588,7 +535,6 @@ app_get_event_batch(pqg_db *db, const app_get_event_batch_params *items, size_t 
                     app_get_event_batch_fn fn, void *userdata)
 {
     app_get_event_batch_batch ctx;
-    int rc;
 
     if (items == NULL && n_items > 0)
         return PQG_EINVAL;
@@ -596,16 +542,22 @@ app_get_event_batch(pqg_db *db, const app_get_event_batch_params *items, size_t 
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run_one(db, &app_get_event_batch_stmt, n_items, app_get_event_batch_bind_item,
-                           app_get_event_batch_decode, sizeof(app_get_event_batch_row),
-                           app_get_event_batch_result, &ctx);
-    return rc;
+    return pqg_batch_run_one(db, &app_get_event_batch_stmt, n_items, app_get_event_batch_bind_item,
+                             app_get_event_batch_decode, sizeof(app_get_event_batch_row),
+                             app_get_event_batch_result, &ctx);
 }
 
 /* ---- ListEventsByKind (query.sql:23) ---- */
 
-static const uint32_t app_list_events_by_kind_param_types[1] = {0};
-static const uint32_t app_list_events_by_kind_column_types[5] = {20, 0, 3802, 3802, 25};
+static const uint32_t app_list_events_by_kind_param_types[1] = {0 /* kind */};
+
+static const uint32_t app_list_events_by_kind_column_types[5] = {
+    20 /* int8 */,
+    0 /* kind */,
+    3802 /* jsonb */,
+    3802 /* jsonb */,
+    25 /* text */,
+};
 
 static const pqg_stmt app_list_events_by_kind_stmt = {
     .name = "ListEventsByKind",
@@ -616,40 +568,6 @@ static const pqg_stmt app_list_events_by_kind_stmt = {
     .n_columns = 5,
     .column_types = app_list_events_by_kind_column_types,
 };
-
-static void
-app_list_events_by_kind_decode(pqg_row *r, void *out)
-{
-    app_event *dst = out;
-    int bad = 0;
-
-    bad |= pqg_get_int64(r, 0, &dst->id);
-    {
-        int v = 0;
-        bad |= pqg_get_enum(r, 1, app_kind_labels, 2, &v);
-        dst->kind = (app_kind)v;
-    }
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 2, &text);
-        if (text != NULL)
-            dst->payload = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    {
-        const char *text = NULL;
-        bad |= pqg_get_json(r, 3, &text);
-        if (text != NULL)
-            dst->extra = json_loads(text, JSON_DECODE_ANY, NULL);
-    }
-    bad |= pqg_get_text(r, 4, &dst->note);
-    if (bad != 0) {
-        /* The call fails and drops *dst: release the JSON values parsed before the error. */
-        json_decref(dst->payload);
-        dst->payload = NULL;
-        json_decref(dst->extra);
-        dst->extra = NULL;
-    }
-}
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
 typedef struct app_list_events_by_kind_batch {
@@ -692,7 +610,6 @@ app_list_events_by_kind(pqg_db *db, const app_list_events_by_kind_params *items,
                         app_list_events_by_kind_fn fn, void *userdata)
 {
     app_list_events_by_kind_batch ctx;
-    int rc;
 
     if (items == NULL && n_items > 0)
         return PQG_EINVAL;
@@ -700,16 +617,20 @@ app_list_events_by_kind(pqg_db *db, const app_list_events_by_kind_params *items,
     ctx.items = items;
     ctx.fn = fn;
     ctx.userdata = userdata;
-    rc = pqg_batch_run(db, &app_list_events_by_kind_stmt, n_items,
-                       app_list_events_by_kind_bind_item, app_list_events_by_kind_decode,
-                       sizeof(app_event), app_list_events_by_kind_result, &ctx);
-    return rc;
+    return pqg_batch_run(db, &app_list_events_by_kind_stmt, n_items,
+                         app_list_events_by_kind_bind_item, app_event_decode, sizeof(app_event),
+                         app_list_events_by_kind_result, &ctx);
 }
 
 /* ---- GetEventKindLast (query.sql:26) ---- */
 
-static const uint32_t app_get_event_kind_last_param_types[1] = {20};
-static const uint32_t app_get_event_kind_last_column_types[3] = {3802, 3802, 0};
+static const uint32_t app_get_event_kind_last_param_types[1] = {20 /* int8 */};
+
+static const uint32_t app_get_event_kind_last_column_types[3] = {
+    3802 /* jsonb */,
+    3802 /* jsonb */,
+    0 /* kind */,
+};
 
 static const pqg_stmt app_get_event_kind_last_stmt = {
     .name = "GetEventKindLast",
@@ -769,7 +690,7 @@ app_get_event_kind_last(pqg_db *db, int64_t id, app_get_event_kind_last_row *out
 {
     pqg_args args;
     void *mem = NULL;
-    int rc = 0;
+    int rc;
 
     if (out == NULL)
         return PQG_EINVAL;

@@ -35,28 +35,21 @@ PQG_MUST_CHECK int app_get_payloads(pqg_db *db, int64_t id, app_get_payloads_row
  * *out owns its rows and their strings: release with app_event_rows_free(); on error *out is
  * empty. */
 PQG_MUST_CHECK int app_list_events(pqg_db *db, app_event_rows *out);
-/* ListEvents :many (query.sql:8)
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListEvents :many, streamed (query.sql:8)
+ * Like app_list_events(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int app_list_events_each(pqg_db *db, int (*fn)(const app_event *row, void *userdata),
                                         void *userdata);
 
-/* A row of CreateEvent (query.sql:11). */
-typedef struct app_create_event_row {
-    int64_t id;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} app_create_event_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void app_create_event_row_free(app_create_event_row *v);
-
 /* CreateEvent :one (query.sql:11)
  * Nullable (NULL, .valid = false or 0 binds SQL NULL): extra.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with app_create_event_row_free(); on error *out is empty. */
+ * Returns 0 and sets *id, PQG_ENOTFOUND when there is no row, or another PQG_E* code (*id is
+ * then zero). */
 PQG_MUST_CHECK int app_create_event(pqg_db *db, app_kind kind, json_t *payload, json_t *extra,
-                                    app_create_event_row *out);
+                                    int64_t *id);
 
 /* One row of LoadEvents (query.sql:14). */
 typedef struct app_load_events_params {
@@ -74,6 +67,7 @@ typedef struct app_load_events_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int app_load_events(pqg_db *db, const app_load_events_params *rows, size_t n_rows,
                                    int64_t *copied);
+
 /* LoadEvents :copyfrom, streamed (query.sql:14)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
