@@ -50,6 +50,8 @@ on_signal(int sig)
 {
     pid_t child = tmp_child_pid;
     if (child > 0) {
+        /* The whole group: initdb's own postgres children would go on writing otherwise. */
+        kill(-child, SIGKILL);
         kill(child, SIGKILL);
         while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
             ;
@@ -103,10 +105,20 @@ find_pg_bin(char *out, size_t n)
 static pid_t
 spawn(const vet_server *s, char *const argv[], const char *logpath, bool exec_only)
 {
+    /* Signals wait until the handler knows the child, so it can always stop it. */
+    sigset_t hold, prev;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    sigaddset(&hold, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hold, &prev);
     pid_t p = fork();
-    if (p < 0)
+    if (p < 0) {
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         return -1;
+    }
     if (p == 0) {
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         if (s->drop) {
             if (setgroups(0, NULL) != 0 || setgid(s->gid) != 0 || setuid(s->uid) != 0)
                 _exit(126);
@@ -129,9 +141,14 @@ spawn(const vet_server *s, char *const argv[], const char *logpath, bool exec_on
         execv(argv[0], argv);
         _exit(127);
     }
-    if (exec_only)
+    setpgid(p, p); /* also here, so the group exists before a signal can name it */
+    if (exec_only) {
+        tmp_server_pid = p;
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         return p;
+    }
     tmp_child_pid = p;
+    sigprocmask(SIG_SETMASK, &prev, NULL);
     int st;
     while (waitpid(p, &st, 0) < 0)
         if (errno != EINTR) {
@@ -270,8 +287,7 @@ vet_server_start(vet_server *s, diag_list *d)
                      "-c", "port=5432", "-c", "fsync=off", "-c", "synchronous_commit=off",
                      "-c", "full_page_writes=off", "-c", "max_connections=20",
                      "-c", "log_min_messages=warning", NULL};
-    s->pid = spawn(s, pargv, log, true);
-    tmp_server_pid = s->pid;
+    s->pid = spawn(s, pargv, log, true); /* also recorded for the signal handler */
     if (s->pid < 0) {
         diag_add(d, DIAG_ERROR, NULL, 0, NULL, "vet: cannot start postgres: %s", strerror(errno));
         vet_server_stop(s);
