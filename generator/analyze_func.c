@@ -42,6 +42,8 @@ may_null_func(const char *name)
         "array_ndims", "array_dims", "to_regclass", "to_regtype", "to_regproc", "substring",
         "json_array_element", "jsonb_array_element", "json_array_element_text",
         "jsonb_array_element_text", "current_setting", "nullif", "pg_get_viewdef",
+        /* set-returning: a NULL element or JSON null becomes a NULL row */
+        "unnest", "json_array_elements_text", "jsonb_array_elements_text", "string_to_table",
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(name, names[i]))
