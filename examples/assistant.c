@@ -189,9 +189,8 @@ embedding_demo(pqg_db *pool, bool have_vector, pqg_uuid conversation_id)
             .metadata = meta,
             .embedding = {vectors[i], EMBEDDING_DIMS},
         };
-        db_upsert_embedding_row row = {0};
-        CHECK("upsert embedding", db_upsert_embedding(pool, &p, &row));
-        db_upsert_embedding_row_free(&row);
+        pqg_uuid id;
+        CHECK("upsert embedding", db_upsert_embedding(pool, &p, &id));
     }
     printf("embeddings: stored 3 vectors of %d dimensions\n", EMBEDDING_DIMS);
     for (int m = 0; m < 3; m++) {
@@ -223,10 +222,10 @@ session_demo(pqg_db *pool)
     db_session_free(&s);
 
     /* Two writers read version 1; the first update wins, the second sees no row. */
-    db_update_session_data_row won = {0}, lost = {0};
+    int32_t won = 0, lost = 0;
     CHECK("update session",
           db_update_session_data(pool, "{\"cart\": [\"book\"]}", "sess-demo", version, &won));
-    printf("  writer A updated it: version %d -> %d\n", version, won.version);
+    printf("  writer A updated it: version %d -> %d\n", version, won);
     int rc = db_update_session_data(pool, "{\"cart\": [\"pen\"]}", "sess-demo", version, &lost);
     if (rc == PQG_ENOTFOUND)
         printf("  writer B with stale version %d: conflict (%s), must re-read and retry\n",
@@ -235,8 +234,6 @@ session_demo(pqg_db *pool)
         return fail("update session", rc);
     else
         printf("  writer B unexpectedly succeeded\n");
-    db_update_session_data_row_free(&won);
-    db_update_session_data_row_free(&lost);
     return 0;
 }
 
@@ -337,9 +334,8 @@ run(pqg_db *pool)
         return 1;
 
     /* A deliberately slow query: 150 ms against a 100 ms threshold. */
-    db_server_time_after_row t = {0};
-    CHECK("slow query", db_server_time_after(pool, 0.15, &t));
-    db_server_time_after_row_free(&t);
+    pqg_timestamp server_time;
+    CHECK("slow query", db_server_time_after(pool, 0.15, &server_time));
 
     pqg_pool_stats st;
     pqg_pool_stats_get(pool, &st);

@@ -59,6 +59,7 @@ typedef struct db_bulk_record_actions_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int db_bulk_record_actions(pqg_db *db, const db_bulk_record_actions_params *rows,
                                           size_t n_rows, int64_t *copied);
+
 /* BulkRecordActions :copyfrom, streamed (queries/actions.sql:7)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
@@ -90,9 +91,11 @@ PQG_MUST_CHECK int db_complete_action(pqg_db *db, const db_complete_action_param
 PQG_MUST_CHECK int db_list_actions_for_workflow(pqg_db *db, pqg_uuid workflow_id,
                                                 pqg_timestamp workflow_started_at,
                                                 db_action_history_rows *out);
-/* ListActionsForWorkflow :many (queries/actions.sql:24)
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListActionsForWorkflow :many, streamed (queries/actions.sql:24)
+ * Like db_list_actions_for_workflow(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_actions_for_workflow_each(
     pqg_db *db, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
@@ -133,11 +136,11 @@ void db_get_workflow_timeline_rows_free(db_get_workflow_timeline_rows *r);
 PQG_MUST_CHECK int db_get_workflow_timeline(pqg_db *db, pqg_uuid workflow_id,
                                             pqg_timestamp workflow_started_at,
                                             db_get_workflow_timeline_rows *out);
-/* GetWorkflowTimeline :many (queries/actions.sql:29)
- * A workflow's actions with the time elapsed since the first one and the action before
- * each: the workflow debugger's timeline.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* GetWorkflowTimeline :many, streamed (queries/actions.sql:29)
+ * Like db_get_workflow_timeline(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_get_workflow_timeline_each(
     pqg_db *db, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,
@@ -186,11 +189,11 @@ void db_find_actions_by_parameters_rows_free(db_find_actions_by_parameters_rows 
 PQG_MUST_CHECK int db_find_actions_by_parameters(pqg_db *db,
                                                  const db_find_actions_by_parameters_params *p,
                                                  db_find_actions_by_parameters_rows *out);
-/* FindActionsByParameters :many (queries/actions.sql:44)
- * Actions of a type whose parameters contain filter, e.g. {"url": "https://example.com"},
- * since a time. Uses the GIN index on parameters.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* FindActionsByParameters :many, streamed (queries/actions.sql:44)
+ * Like db_find_actions_by_parameters(), but streams the rows to fn without copying them: each
+ * row is borrowed and valid only during the call. fn returns 0 to continue; any other value
+ * stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_find_actions_by_parameters_each(
     pqg_db *db, const db_find_actions_by_parameters_params *p,
@@ -204,11 +207,11 @@ PQG_MUST_CHECK int db_find_actions_by_parameters_each(
  * is empty. */
 PQG_MUST_CHECK int db_list_failed_actions(pqg_db *db, pqg_timestamp since, const char *action_type,
                                           int64_t page_size, db_failed_action_rows *out);
-/* ListFailedActions :many (queries/actions.sql:55)
- * Recent failures from the failed_actions view, optionally of one action type.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): action_type.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListFailedActions :many, streamed (queries/actions.sql:55)
+ * Like db_list_failed_actions(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_failed_actions_each(
     pqg_db *db, pqg_timestamp since, const char *action_type, int64_t page_size,
@@ -243,10 +246,11 @@ void db_get_action_parameter_rows_free(db_get_action_parameter_rows *r);
 PQG_MUST_CHECK int db_get_action_parameter(pqg_db *db, const char *param_name, pqg_uuid workflow_id,
                                            pqg_timestamp workflow_started_at,
                                            db_get_action_parameter_rows *out);
-/* GetActionParameter :many (queries/actions.sql:64)
- * One parameter of a workflow's actions as text, e.g. the "query" of every search step.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* GetActionParameter :many, streamed (queries/actions.sql:64)
+ * Like db_get_action_parameter(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_get_action_parameter_each(
     pqg_db *db, const char *param_name, pqg_uuid workflow_id, pqg_timestamp workflow_started_at,

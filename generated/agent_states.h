@@ -67,10 +67,11 @@ void db_list_agent_states_for_session_rows_free(db_list_agent_states_for_session
  * db_list_agent_states_for_session_rows_free(); on error *out is empty. */
 PQG_MUST_CHECK int db_list_agent_states_for_session(pqg_db *db, const char *session_id,
                                                     db_list_agent_states_for_session_rows *out);
-/* ListAgentStatesForSession :many (queries/agent_states.sql:21)
- * Every agent's state in a session (the orchestrator's view).
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListAgentStatesForSession :many, streamed (queries/agent_states.sql:21)
+ * Like db_list_agent_states_for_session(), but streams the rows to fn without copying them: each
+ * row is borrowed and valid only during the call. fn returns 0 to continue; any other value
+ * stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_agent_states_for_session_each(
     pqg_db *db, const char *session_id,
@@ -116,12 +117,11 @@ void db_list_agent_states_rows_free(db_list_agent_states_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_list_agent_states(pqg_db *db, const db_list_agent_states_params *p,
                                         db_list_agent_states_rows *out);
-/* ListAgentStates :many (queries/agent_states.sql:28)
- * A page of an agent's states across sessions, most recent first, optionally only those
- * updated since a time.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->updated_since.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListAgentStates :many, streamed (queries/agent_states.sql:28)
+ * Like db_list_agent_states(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_agent_states_each(
     pqg_db *db, const db_list_agent_states_params *p,

@@ -94,12 +94,11 @@ void db_list_conversations_rows_free(db_list_conversations_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_list_conversations(pqg_db *db, const db_list_conversations_params *p,
                                          db_list_conversations_rows *out);
-/* ListConversations :many (queries/conversations.sql:23)
- * A page of a user's live conversations, pinned first, then by recent activity.
- * pinned and search (a case-insensitive substring of the title) are optional filters.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->pinned, p->search.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListConversations :many, streamed (queries/conversations.sql:23)
+ * Like db_list_conversations(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_conversations_each(
     pqg_db *db, const db_list_conversations_params *p,
@@ -143,34 +142,22 @@ void db_list_conversations_with_last_message_rows_free(
 PQG_MUST_CHECK int db_list_conversations_with_last_message(
     pqg_db *db, const char *user_id, pqg_null_timestamp updated_before, int64_t page_size,
     db_list_conversations_with_last_message_rows *out);
-/* ListConversationsWithLastMessage :many (queries/conversations.sql:35)
- * The sidebar: a user's live conversations by recent activity, each with a preview of its
- * newest message (NULL columns for an empty conversation). Keyset pagination: pass the last
- * row's updated_at as updated_before to get the next page.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): updated_before.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListConversationsWithLastMessage :many, streamed (queries/conversations.sql:35)
+ * Like db_list_conversations_with_last_message(), but streams the rows to fn without copying
+ * them: each row is borrowed and valid only during the call. fn returns 0 to continue; any other
+ * value stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_conversations_with_last_message_each(
     pqg_db *db, const char *user_id, pqg_null_timestamp updated_before, int64_t page_size,
     int (*fn)(const db_list_conversations_with_last_message_row *row, void *userdata),
     void *userdata);
 
-/* A row of CountConversations (queries/conversations.sql:60). */
-typedef struct db_count_conversations_row {
-    int64_t total;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_count_conversations_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_count_conversations_row_free(db_count_conversations_row *v);
-
 /* CountConversations :one (queries/conversations.sql:60)
  * How many live conversations a user has.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_count_conversations_row_free(); on error *out is empty. */
-PQG_MUST_CHECK int db_count_conversations(pqg_db *db, const char *user_id,
-                                          db_count_conversations_row *out);
+ * Returns 0 and sets *total, PQG_ENOTFOUND when there is no row, or another PQG_E* code (*total
+ * is then zero). */
+PQG_MUST_CHECK int db_count_conversations(pqg_db *db, const char *user_id, int64_t *total);
 
 /* A row of GetConversationsByIDs (queries/conversations.sql:66). */
 typedef struct db_get_conversations_by_ids_row {
@@ -204,10 +191,11 @@ void db_get_conversations_by_ids_rows_free(db_get_conversations_by_ids_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_get_conversations_by_ids(pqg_db *db, pqg_array_uuid ids,
                                                db_get_conversations_by_ids_rows *out);
-/* GetConversationsByIDs :many (queries/conversations.sql:66)
- * Several live conversations at once (e.g. the ones cited by search results).
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* GetConversationsByIDs :many, streamed (queries/conversations.sql:66)
+ * Like db_get_conversations_by_ids(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_get_conversations_by_ids_each(
     pqg_db *db, pqg_array_uuid ids,
@@ -244,11 +232,11 @@ void db_find_conversations_by_metadata_rows_free(db_find_conversations_by_metada
 PQG_MUST_CHECK int db_find_conversations_by_metadata(pqg_db *db, const char *user_id,
                                                      const char *filter, int64_t page_size,
                                                      db_find_conversations_by_metadata_rows *out);
-/* FindConversationsByMetadata :many (queries/conversations.sql:72)
- * A user's live conversations whose metadata contains the given JSON object,
- * e.g. {"source": "slack"}. Uses the jsonb_path_ops GIN index.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* FindConversationsByMetadata :many, streamed (queries/conversations.sql:72)
+ * Like db_find_conversations_by_metadata(), but streams the rows to fn without copying them:
+ * each row is borrowed and valid only during the call. fn returns 0 to continue; any other value
+ * stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_find_conversations_by_metadata_each(
     pqg_db *db, const char *user_id, const char *filter, int64_t page_size,

@@ -67,22 +67,12 @@ typedef struct db_is_embedding_current_params {
     pqg_bytes content_hash; /* $4 */
 } db_is_embedding_current_params;
 
-/* A row of IsEmbeddingCurrent (queries/embeddings.sql:19). */
-typedef struct db_is_embedding_current_row {
-    bool is_current;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_is_embedding_current_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_is_embedding_current_row_free(db_is_embedding_current_row *v);
-
 /* IsEmbeddingCurrent :one (queries/embeddings.sql:19)
  * True when content with this hash is already embedded with model: the worker skips it.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_is_embedding_current_row_free(); on error *out is
- * empty. */
+ * Returns 0 and sets *is_current, PQG_ENOTFOUND when there is no row, or another PQG_E* code
+ * (*is_current is then zero). */
 PQG_MUST_CHECK int db_is_embedding_current(pqg_db *db, const db_is_embedding_current_params *p,
-                                           db_is_embedding_current_row *out);
+                                           bool *is_current);
 
 /* Parameters of ListEmbeddingRecords (queries/embeddings.sql:30). */
 typedef struct db_list_embedding_records_params {
@@ -123,11 +113,11 @@ void db_list_embedding_records_rows_free(db_list_embedding_records_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_embedding_records(pqg_db *db, const db_list_embedding_records_params *p,
                                              db_list_embedding_records_rows *out);
-/* ListEmbeddingRecords :many (queries/embeddings.sql:30)
- * A page of a model's embedding records, newest first, optionally of one content type.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->content_type.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListEmbeddingRecords :many, streamed (queries/embeddings.sql:30)
+ * Like db_list_embedding_records(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_embedding_records_each(
     pqg_db *db, const db_list_embedding_records_params *p,

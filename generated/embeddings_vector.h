@@ -25,22 +25,13 @@ typedef struct db_upsert_embedding_params {
     pqg_vector embedding; /* $6, nullable */
 } db_upsert_embedding_params;
 
-/* A row of UpsertEmbedding (queries/embeddings_vector.sql:8). */
-typedef struct db_upsert_embedding_row {
-    pqg_uuid id;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_upsert_embedding_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_upsert_embedding_row_free(db_upsert_embedding_row *v);
-
 /* UpsertEmbedding :one (queries/embeddings_vector.sql:8)
  * Inserts or replaces the embedding of a piece of content in one step.
  * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->embedding.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_upsert_embedding_row_free(); on error *out is empty. */
+ * Returns 0 and sets *id, PQG_ENOTFOUND when there is no row, or another PQG_E* code (*id is
+ * then zero). */
 PQG_MUST_CHECK int db_upsert_embedding(pqg_db *db, const db_upsert_embedding_params *p,
-                                       db_upsert_embedding_row *out);
+                                       pqg_uuid *id);
 
 /* Parameters of SearchSimilarEmbeddings (queries/embeddings_vector.sql:19). */
 typedef struct db_search_similar_embeddings_params {
@@ -84,12 +75,11 @@ void db_search_similar_embeddings_rows_free(db_search_similar_embeddings_rows *r
 PQG_MUST_CHECK int db_search_similar_embeddings(pqg_db *db,
                                                 const db_search_similar_embeddings_params *p,
                                                 db_search_similar_embeddings_rows *out);
-/* SearchSimilarEmbeddings :many (queries/embeddings_vector.sql:19)
- * The k nearest embeddings to query whose cosine similarity exceeds min_similarity,
- * optionally of one content type, most similar first.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->content_type.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* SearchSimilarEmbeddings :many, streamed (queries/embeddings_vector.sql:19)
+ * Like db_search_similar_embeddings(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_search_similar_embeddings_each(
     pqg_db *db, const db_search_similar_embeddings_params *p,
@@ -135,10 +125,11 @@ void db_search_similar_memories_rows_free(db_search_similar_memories_rows *r);
 PQG_MUST_CHECK int db_search_similar_memories(pqg_db *db,
                                               const db_search_similar_memories_params *p,
                                               db_search_similar_memories_rows *out);
-/* SearchSimilarMemories :many (queries/embeddings_vector.sql:35)
- * Recall: a user's live memories closest in meaning to query, most similar first.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* SearchSimilarMemories :many, streamed (queries/embeddings_vector.sql:35)
+ * Like db_search_similar_memories(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_search_similar_memories_each(
     pqg_db *db, const db_search_similar_memories_params *p,
@@ -185,10 +176,11 @@ void db_search_similar_messages_rows_free(db_search_similar_messages_rows *r);
 PQG_MUST_CHECK int db_search_similar_messages(pqg_db *db,
                                               const db_search_similar_messages_params *p,
                                               db_search_similar_messages_rows *out);
-/* SearchSimilarMessages :many (queries/embeddings_vector.sql:52)
- * Messages from a user's live conversations closest in meaning to query.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* SearchSimilarMessages :many, streamed (queries/embeddings_vector.sql:52)
+ * Like db_search_similar_messages(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_search_similar_messages_each(
     pqg_db *db, const db_search_similar_messages_params *p,
@@ -223,10 +215,11 @@ void db_list_missing_embeddings_rows_free(db_list_missing_embeddings_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_missing_embeddings(pqg_db *db, int64_t batch_size,
                                               db_list_missing_embeddings_rows *out);
-/* ListMissingEmbeddings :many (queries/embeddings_vector.sql:71)
- * Work queue of the embedding worker: records still waiting for their vector.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListMissingEmbeddings :many, streamed (queries/embeddings_vector.sql:71)
+ * Like db_list_missing_embeddings(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_missing_embeddings_each(
     pqg_db *db, int64_t batch_size,

@@ -56,6 +56,7 @@ typedef struct db_bulk_insert_raw_data_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int db_bulk_insert_raw_data(pqg_db *db, const db_bulk_insert_raw_data_params *rows,
                                            size_t n_rows, int64_t *copied);
+
 /* BulkInsertRawData :copyfrom, streamed (queries/episodes.sql:7)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
@@ -96,10 +97,11 @@ void db_list_unlinked_raw_data_rows_free(db_list_unlinked_raw_data_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_unlinked_raw_data(pqg_db *db, const char *session_id, int64_t batch_size,
                                              db_list_unlinked_raw_data_rows *out);
-/* ListUnlinkedRawData :many (queries/episodes.sql:12)
- * Raw events of a session not yet part of any episode: input of the consolidation job.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListUnlinkedRawData :many, streamed (queries/episodes.sql:12)
+ * Like db_list_unlinked_raw_data(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_unlinked_raw_data_each(
     pqg_db *db, const char *session_id, int64_t batch_size,
@@ -193,10 +195,11 @@ void db_list_episode_raw_data_rows_free(db_list_episode_raw_data_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_episode_raw_data(pqg_db *db, pqg_uuid episode_id,
                                             db_list_episode_raw_data_rows *out);
-/* ListEpisodeRawData :many (queries/episodes.sql:38)
- * The raw events of an episode, in episode order.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListEpisodeRawData :many, streamed (queries/episodes.sql:38)
+ * Like db_list_episode_raw_data(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_episode_raw_data_each(
     pqg_db *db, pqg_uuid episode_id,
@@ -250,12 +253,11 @@ void db_list_episodes_rows_free(db_list_episodes_rows *r);
  * is empty. */
 PQG_MUST_CHECK int db_list_episodes(pqg_db *db, const db_list_episodes_params *p,
                                     db_list_episodes_rows *out);
-/* ListEpisodes :many (queries/episodes.sql:47)
- * An agent's episodes between two dates, most important first. any_tags keeps episodes
- * having at least one of the tags; all_tags those having all of them (both optional).
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->any_tags, p->all_tags.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListEpisodes :many, streamed (queries/episodes.sql:47)
+ * Like db_list_episodes(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_episodes_each(pqg_db *db, const db_list_episodes_params *p,
                                          int (*fn)(const db_list_episodes_row *row, void *userdata),
@@ -292,10 +294,11 @@ void db_list_latest_episode_per_session_rows_free(db_list_latest_episode_per_ses
  * db_list_latest_episode_per_session_rows_free(); on error *out is empty. */
 PQG_MUST_CHECK int db_list_latest_episode_per_session(pqg_db *db, const char *agent_id,
                                                       db_list_latest_episode_per_session_rows *out);
-/* ListLatestEpisodePerSession :many (queries/episodes.sql:61)
- * The most recent episode of each of an agent's sessions.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListLatestEpisodePerSession :many, streamed (queries/episodes.sql:61)
+ * Like db_list_latest_episode_per_session(), but streams the rows to fn without copying them:
+ * each row is borrowed and valid only during the call. fn returns 0 to continue; any other value
+ * stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_latest_episode_per_session_each(
     pqg_db *db, const char *agent_id,
@@ -331,10 +334,11 @@ void db_get_episode_tree_rows_free(db_get_episode_tree_rows *r);
  * *out owns its rows and their strings: release with db_get_episode_tree_rows_free(); on error
  * *out is empty. */
 PQG_MUST_CHECK int db_get_episode_tree(pqg_db *db, pqg_uuid root_id, db_get_episode_tree_rows *out);
-/* GetEpisodeTree :many (queries/episodes.sql:69)
- * An episode and all its sub-episodes, depth first, with their depth (root = 0) and path.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* GetEpisodeTree :many, streamed (queries/episodes.sql:69)
+ * Like db_get_episode_tree(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_get_episode_tree_each(
     pqg_db *db, pqg_uuid root_id, int (*fn)(const db_get_episode_tree_row *row, void *userdata),

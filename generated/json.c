@@ -989,22 +989,6 @@ db_list_conversations_with_last_message_rows_to_json(
 }
 
 json_t *
-db_count_conversations_row_to_json(const db_count_conversations_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "total", json_integer((json_int_t)v->total));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
 db_get_conversations_by_ids_row_to_json(const db_get_conversations_by_ids_row *v)
 {
     json_t *o;
@@ -1137,22 +1121,6 @@ db_get_embedding_record_row_to_json(const db_get_embedding_record_row *v)
 }
 
 json_t *
-db_is_embedding_current_row_to_json(const db_is_embedding_current_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "is_current", json_boolean(v->is_current));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
 db_list_embedding_records_row_to_json(const db_list_embedding_records_row *v)
 {
     json_t *o;
@@ -1188,22 +1156,6 @@ db_list_embedding_records_rows_to_json(const db_list_embedding_records_rows *r)
         }
     }
     return a;
-}
-
-json_t *
-db_upsert_embedding_row_to_json(const db_upsert_embedding_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "id", pqgj_uuid(v->id));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
 }
 
 json_t *
@@ -1683,22 +1635,6 @@ db_list_keys_rows_to_json(const db_list_keys_rows *r)
 }
 
 json_t *
-db_increment_counter_row_to_json(const db_increment_counter_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "counter", json_integer((json_int_t)v->counter));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
 db_list_memories_row_to_json(const db_list_memories_row *v)
 {
     json_t *o;
@@ -1978,22 +1914,6 @@ db_search_messages_rows_to_json(const db_search_messages_rows *r)
 }
 
 json_t *
-db_update_message_content_row_to_json(const db_update_message_content_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "edited_at", pqgj_null_timestamp(v->edited_at));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
 db_list_patterns_row_to_json(const db_list_patterns_row *v)
 {
     json_t *o;
@@ -2096,22 +2016,6 @@ db_get_session_field_row_to_json(const db_get_session_field_row *v)
     if (v == NULL || (o = json_object()) == NULL)
         return NULL;
     bad |= json_object_set_new(o, "value", pqgj_string(v->value));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *
-db_update_session_data_row_to_json(const db_update_session_data_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "version", json_integer((json_int_t)v->version));
     if (bad != 0) {
         json_decref(o);
         return NULL;
@@ -2461,22 +2365,6 @@ db_recent_activity_rows_to_json(const db_recent_activity_rows *r)
         }
     }
     return a;
-}
-
-json_t *
-db_server_time_after_row_to_json(const db_server_time_after_row *v)
-{
-    json_t *o;
-    int bad = 0;
-
-    if (v == NULL || (o = json_object()) == NULL)
-        return NULL;
-    bad |= json_object_set_new(o, "server_time", pqgj_timestamp(v->server_time));
-    if (bad != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
 }
 
 json_t *

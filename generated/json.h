@@ -51,7 +51,6 @@ json_t *db_list_conversations_with_last_message_row_to_json(
     const db_list_conversations_with_last_message_row *v);
 json_t *db_list_conversations_with_last_message_rows_to_json(
     const db_list_conversations_with_last_message_rows *r);
-json_t *db_count_conversations_row_to_json(const db_count_conversations_row *v);
 json_t *db_get_conversations_by_ids_row_to_json(const db_get_conversations_by_ids_row *v);
 json_t *db_get_conversations_by_ids_rows_to_json(const db_get_conversations_by_ids_rows *r);
 json_t *db_find_conversations_by_metadata_row_to_json(
@@ -61,10 +60,8 @@ json_t *db_find_conversations_by_metadata_rows_to_json(
 json_t *db_merge_conversation_metadata_row_to_json(const db_merge_conversation_metadata_row *v);
 json_t *db_upsert_embedding_record_row_to_json(const db_upsert_embedding_record_row *v);
 json_t *db_get_embedding_record_row_to_json(const db_get_embedding_record_row *v);
-json_t *db_is_embedding_current_row_to_json(const db_is_embedding_current_row *v);
 json_t *db_list_embedding_records_row_to_json(const db_list_embedding_records_row *v);
 json_t *db_list_embedding_records_rows_to_json(const db_list_embedding_records_rows *r);
-json_t *db_upsert_embedding_row_to_json(const db_upsert_embedding_row *v);
 json_t *db_search_similar_embeddings_row_to_json(const db_search_similar_embeddings_row *v);
 json_t *db_search_similar_embeddings_rows_to_json(const db_search_similar_embeddings_rows *r);
 json_t *db_search_similar_memories_row_to_json(const db_search_similar_memories_row *v);
@@ -92,7 +89,6 @@ json_t *db_get_values_row_to_json(const db_get_values_row *v);
 json_t *db_get_values_rows_to_json(const db_get_values_rows *r);
 json_t *db_list_keys_row_to_json(const db_list_keys_row *v);
 json_t *db_list_keys_rows_to_json(const db_list_keys_rows *r);
-json_t *db_increment_counter_row_to_json(const db_increment_counter_row *v);
 json_t *db_list_memories_row_to_json(const db_list_memories_row *v);
 json_t *db_list_memories_rows_to_json(const db_list_memories_rows *r);
 json_t *db_find_memories_by_metadata_row_to_json(const db_find_memories_by_metadata_row *v);
@@ -107,14 +103,12 @@ json_t *db_get_messages_by_ids_rows_to_json(const db_get_messages_by_ids_rows *r
 json_t *db_list_opening_messages_row_to_json(const db_list_opening_messages_row *v);
 json_t *db_search_messages_row_to_json(const db_search_messages_row *v);
 json_t *db_search_messages_rows_to_json(const db_search_messages_rows *r);
-json_t *db_update_message_content_row_to_json(const db_update_message_content_row *v);
 json_t *db_list_patterns_row_to_json(const db_list_patterns_row *v);
 json_t *db_list_patterns_rows_to_json(const db_list_patterns_rows *r);
 json_t *db_match_patterns_row_to_json(const db_match_patterns_row *v);
 json_t *db_match_patterns_rows_to_json(const db_match_patterns_rows *r);
 json_t *db_adjust_pattern_confidence_row_to_json(const db_adjust_pattern_confidence_row *v);
 json_t *db_get_session_field_row_to_json(const db_get_session_field_row *v);
-json_t *db_update_session_data_row_to_json(const db_update_session_data_row *v);
 json_t *db_set_session_path_row_to_json(const db_set_session_path_row *v);
 json_t *db_list_user_sessions_row_to_json(const db_list_user_sessions_row *v);
 json_t *db_list_user_sessions_rows_to_json(const db_list_user_sessions_rows *r);
@@ -133,7 +127,6 @@ json_t *db_top_episode_tags_row_to_json(const db_top_episode_tags_row *v);
 json_t *db_top_episode_tags_rows_to_json(const db_top_episode_tags_rows *r);
 json_t *db_recent_activity_row_to_json(const db_recent_activity_row *v);
 json_t *db_recent_activity_rows_to_json(const db_recent_activity_rows *r);
-json_t *db_server_time_after_row_to_json(const db_server_time_after_row *v);
 json_t *db_list_tools_for_role_row_to_json(const db_list_tools_for_role_row *v);
 json_t *db_list_tools_for_role_rows_to_json(const db_list_tools_for_role_rows *r);
 json_t *db_create_tool_call_row_to_json(const db_create_tool_call_row *v);

@@ -68,10 +68,11 @@ void db_get_values_rows_free(db_get_values_rows *r);
  * empty. */
 PQG_MUST_CHECK int db_get_values(pqg_db *db, const char *namespace, pqg_array_text keys,
                                  db_get_values_rows *out);
-/* GetValues :many (queries/key_value.sql:20)
- * Several unexpired entries of a namespace at once; absent keys are simply missing.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* GetValues :many, streamed (queries/key_value.sql:20)
+ * Like db_get_values(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_get_values_each(pqg_db *db, const char *namespace, pqg_array_text keys,
                                       int (*fn)(const db_get_values_row *row, void *userdata),
@@ -105,32 +106,24 @@ void db_list_keys_rows_free(db_list_keys_rows *r);
  * empty. */
 PQG_MUST_CHECK int db_list_keys(pqg_db *db, const char *namespace, const char *prefix,
                                 int64_t page_size, db_list_keys_rows *out);
-/* ListKeys :many (queries/key_value.sql:28)
- * The unexpired keys of a namespace that start with prefix, in order.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListKeys :many, streamed (queries/key_value.sql:28)
+ * Like db_list_keys(), but streams the rows to fn without copying them: each row is borrowed and
+ * valid only during the call. fn returns 0 to continue; any other value stops the scan and is
+ * returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_keys_each(pqg_db *db, const char *namespace, const char *prefix,
                                      int64_t page_size,
                                      int (*fn)(const db_list_keys_row *row, void *userdata),
                                      void *userdata);
 
-/* A row of IncrementCounter (queries/key_value.sql:38). */
-typedef struct db_increment_counter_row {
-    int64_t counter;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_increment_counter_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_increment_counter_row_free(db_increment_counter_row *v);
-
 /* IncrementCounter :one (queries/key_value.sql:38)
  * Adds delta to a numeric entry (created at delta when missing or expired) and returns the
  * new value: rate limits and usage counters.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_increment_counter_row_free(); on error *out is empty. */
+ * Returns 0 and sets *counter, PQG_ENOTFOUND when there is no row, or another PQG_E* code
+ * (*counter is then zero). */
 PQG_MUST_CHECK int db_increment_counter(pqg_db *db, const char *namespace, const char *key,
-                                        int64_t delta, db_increment_counter_row *out);
+                                        int64_t delta, int64_t *counter);
 
 /* SetTTL :execrows (queries/key_value.sql:57)
  * Gives an existing, unexpired entry a new time to live from now.

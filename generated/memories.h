@@ -76,11 +76,11 @@ void db_list_memories_rows_free(db_list_memories_rows *r);
  * is empty. */
 PQG_MUST_CHECK int db_list_memories(pqg_db *db, const db_list_memories_params *p,
                                     db_list_memories_rows *out);
-/* ListMemories :many (queries/memories.sql:10)
- * A user's unexpired memories, most important first. kind and min_importance are optional.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->kind, p->min_importance.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListMemories :many, streamed (queries/memories.sql:10)
+ * Like db_list_memories(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_memories_each(pqg_db *db, const db_list_memories_params *p,
                                          int (*fn)(const db_list_memories_row *row, void *userdata),
@@ -116,10 +116,11 @@ void db_find_memories_by_metadata_rows_free(db_find_memories_by_metadata_rows *r
  * on error *out is empty. */
 PQG_MUST_CHECK int db_find_memories_by_metadata(pqg_db *db, const char *user_id, const char *filter,
                                                 db_find_memories_by_metadata_rows *out);
-/* FindMemoriesByMetadata :many (queries/memories.sql:22)
- * A user's memories whose metadata contains filter, e.g. {"topic": "travel"}.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* FindMemoriesByMetadata :many, streamed (queries/memories.sql:22)
+ * Like db_find_memories_by_metadata(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_find_memories_by_metadata_each(
     pqg_db *db, const char *user_id, const char *filter,

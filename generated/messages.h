@@ -65,12 +65,11 @@ typedef struct db_list_messages_params {
  * empty. */
 PQG_MUST_CHECK int db_list_messages(pqg_db *db, const db_list_messages_params *p,
                                     db_message_rows *out);
-/* ListMessages :many (queries/messages.sql:18)
- * A page of a conversation's messages in order. role filters by role when not NULL;
- * after_seq continues after the last message of the previous page.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->role, p->after_seq.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListMessages :many, streamed (queries/messages.sql:18)
+ * Like db_list_messages(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_messages_each(pqg_db *db, const db_list_messages_params *p,
                                          int (*fn)(const db_message *row, void *userdata),
@@ -108,10 +107,11 @@ void db_list_recent_messages_rows_free(db_list_recent_messages_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_recent_messages(pqg_db *db, pqg_uuid conversation_id,
                                            int64_t max_messages, db_list_recent_messages_rows *out);
-/* ListRecentMessages :many (queries/messages.sql:29)
- * The last max_messages messages of a conversation, oldest first: the model's context window.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListRecentMessages :many, streamed (queries/messages.sql:29)
+ * Like db_list_recent_messages(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_recent_messages_each(
     pqg_db *db, pqg_uuid conversation_id, int64_t max_messages,
@@ -149,11 +149,11 @@ void db_list_messages_by_roles_rows_free(db_list_messages_by_roles_rows *r);
 PQG_MUST_CHECK int db_list_messages_by_roles(pqg_db *db, pqg_uuid conversation_id,
                                              db_message_role_array roles,
                                              db_list_messages_by_roles_rows *out);
-/* ListMessagesByRoles :many (queries/messages.sql:42)
- * A conversation's messages whose role is one of roles, e.g. {user,assistant} to export a
- * transcript without system prompts and tool output.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListMessagesByRoles :many, streamed (queries/messages.sql:42)
+ * Like db_list_messages_by_roles(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_messages_by_roles_each(
     pqg_db *db, pqg_uuid conversation_id, db_message_role_array roles,
@@ -190,10 +190,11 @@ void db_get_messages_by_ids_rows_free(db_get_messages_by_ids_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_get_messages_by_ids(pqg_db *db, pqg_array_uuid ids,
                                           db_get_messages_by_ids_rows *out);
-/* GetMessagesByIDs :many (queries/messages.sql:50)
- * Several messages at once, e.g. the ones a search hit points to.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* GetMessagesByIDs :many, streamed (queries/messages.sql:50)
+ * Like db_get_messages_by_ids(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_get_messages_by_ids_each(
     pqg_db *db, pqg_array_uuid ids,
@@ -266,10 +267,11 @@ void db_search_messages_rows_free(db_search_messages_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_search_messages(pqg_db *db, const char *query, const char *user_id,
                                       int64_t page_size, db_search_messages_rows *out);
-/* SearchMessages :many (queries/messages.sql:66)
- * Full-text search over a user's live conversations, best match first.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* SearchMessages :many, streamed (queries/messages.sql:66)
+ * Like db_search_messages(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_search_messages_each(
     pqg_db *db, const char *query, const char *user_id, int64_t page_size,
@@ -294,6 +296,7 @@ typedef struct db_bulk_insert_messages_params {
  * Returns 0 and sets *copied (may be NULL) to the rows loaded, or a PQG_E* code. */
 PQG_MUST_CHECK int db_bulk_insert_messages(pqg_db *db, const db_bulk_insert_messages_params *rows,
                                            size_t n_rows, int64_t *copied);
+
 /* BulkInsertMessages :copyfrom, streamed (queries/messages.sql:83)
  * The same load from a source of unknown length: next fills *row (zeroed first) and returns 1,
  * or 0 at the end, or a negative value that aborts the load and is returned. What *row points to
@@ -303,24 +306,14 @@ PQG_MUST_CHECK int db_bulk_insert_messages_from(
     pqg_db *db, int (*next)(db_bulk_insert_messages_params *row, void *userdata), void *userdata,
     int64_t *copied);
 
-/* A row of UpdateMessageContent (queries/messages.sql:88). */
-typedef struct db_update_message_content_row {
-    pqg_null_timestamp edited_at; /* nullable */
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_update_message_content_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_update_message_content_row_free(db_update_message_content_row *v);
-
 /* UpdateMessageContent :one (queries/messages.sql:88)
  * Edits a message's text and returns when the edit happened.
  * Nullable (NULL, .valid = false or 0 binds SQL NULL): token_count.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_update_message_content_row_free(); on error *out is
- * empty. */
+ * Returns 0 and sets *edited_at (.valid false for SQL NULL), PQG_ENOTFOUND when there is no row,
+ * or another PQG_E* code (*edited_at is then zero). */
 PQG_MUST_CHECK int db_update_message_content(pqg_db *db, const char *content,
                                              pqg_null_int32 token_count, pqg_uuid id,
-                                             db_update_message_content_row *out);
+                                             pqg_null_timestamp *edited_at);
 
 /* One item of SetMessageTokenCounts (queries/messages.sql:95). */
 typedef struct db_set_message_token_counts_params {

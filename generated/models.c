@@ -97,6 +97,24 @@ db_conversation_free(db_conversation *v)
     memset(v, 0, sizeof *v);
 }
 
+/* Decodes a row whose columns are those of conversations, in order, into *out (a
+ * db_conversation). */
+void
+db_conversation_decode(pqg_row *r, void *out)
+{
+    db_conversation *dst = out;
+
+    pqg_get_uuid(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->user_id);
+    pqg_get_text(r, 2, &dst->title);
+    pqg_get_json(r, 3, &dst->metadata);
+    pqg_get_timestamp(r, 4, &dst->created_at);
+    pqg_get_timestamp(r, 5, &dst->updated_at);
+    pqg_get_null_timestamp(r, 6, &dst->deleted_at);
+    pqg_get_text(r, 7, &dst->model);
+    pqg_get_bool(r, 8, &dst->pinned);
+}
+
 void
 db_message_free(db_message *v)
 {
@@ -113,6 +131,27 @@ db_message_rows_free(db_message_rows *r)
         return;
     pqg_free(r->_mem);
     memset(r, 0, sizeof *r);
+}
+
+/* Decodes a row whose columns are those of messages, in order, into *out (a db_message). */
+void
+db_message_decode(pqg_row *r, void *out)
+{
+    db_message *dst = out;
+
+    pqg_get_uuid(r, 0, &dst->id);
+    pqg_get_uuid(r, 1, &dst->conversation_id);
+    pqg_get_int64(r, 2, &dst->seq);
+    {
+        int v = 0;
+        pqg_get_enum(r, 3, db_message_role_labels, 4, &v);
+        dst->role = (db_message_role)v;
+    }
+    pqg_get_text(r, 4, &dst->content);
+    pqg_get_null_int32(r, 5, &dst->token_count);
+    pqg_get_json(r, 6, &dst->metadata);
+    pqg_get_timestamp(r, 7, &dst->created_at);
+    pqg_get_null_timestamp(r, 8, &dst->edited_at);
 }
 
 void
@@ -133,6 +172,29 @@ db_memory_free(db_memory *v)
     memset(v, 0, sizeof *v);
 }
 
+/* Decodes a row whose columns are those of memories, in order, into *out (a db_memory). */
+void
+db_memory_decode(pqg_row *r, void *out)
+{
+    db_memory *dst = out;
+
+    pqg_get_uuid(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->user_id);
+    pqg_get_null_uuid(r, 2, &dst->conversation_id);
+    {
+        int v = 0;
+        pqg_get_enum(r, 3, db_memory_kind_labels, 4, &v);
+        dst->kind = (db_memory_kind)v;
+    }
+    pqg_get_text(r, 4, &dst->content);
+    pqg_get_float(r, 5, &dst->importance);
+    pqg_get_int64(r, 6, &dst->access_count);
+    pqg_get_null_timestamp(r, 7, &dst->last_accessed_at);
+    pqg_get_json(r, 8, &dst->metadata);
+    pqg_get_timestamp(r, 9, &dst->created_at);
+    pqg_get_null_timestamp(r, 10, &dst->expires_at);
+}
+
 void
 db_tool_free(db_tool *v)
 {
@@ -140,6 +202,30 @@ db_tool_free(db_tool *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
+}
+
+/* Decodes a row whose columns are those of tools, in order, into *out (a db_tool). */
+void
+db_tool_decode(pqg_row *r, void *out)
+{
+    db_tool *dst = out;
+
+    pqg_get_int32(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->name);
+    pqg_get_text(r, 2, &dst->description);
+    pqg_get_json(r, 3, &dst->parameters);
+    {
+        int *items = NULL;
+        size_t len = 0;
+        pqg_get_array_enum(r, 4, db_message_role_labels, 4, &items, &len);
+        dst->allowed_roles.items = (db_message_role *)items;
+        dst->allowed_roles.len = len;
+    }
+    pqg_get_bool(r, 5, &dst->enabled);
+    pqg_get_interval(r, 6, &dst->call_timeout);
+    pqg_get_int16(r, 7, &dst->max_retries);
+    pqg_get_timestamp(r, 8, &dst->created_at);
+    pqg_get_timestamp(r, 9, &dst->updated_at);
 }
 
 void
@@ -160,6 +246,21 @@ db_session_free(db_session *v)
     memset(v, 0, sizeof *v);
 }
 
+/* Decodes a row whose columns are those of sessions, in order, into *out (a db_session). */
+void
+db_session_decode(pqg_row *r, void *out)
+{
+    db_session *dst = out;
+
+    pqg_get_text(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->user_id);
+    pqg_get_json(r, 2, &dst->data);
+    pqg_get_int32(r, 3, &dst->version);
+    pqg_get_timestamp(r, 4, &dst->created_at);
+    pqg_get_timestamp(r, 5, &dst->updated_at);
+    pqg_get_null_timestamp(r, 6, &dst->expires_at);
+}
+
 void
 db_key_value_free(db_key_value *v)
 {
@@ -176,6 +277,20 @@ db_agent_state_free(db_agent_state *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
+}
+
+/* Decodes a row whose columns are those of agent_states, in order, into *out (a db_agent_state). */
+void
+db_agent_state_decode(pqg_row *r, void *out)
+{
+    db_agent_state *dst = out;
+
+    pqg_get_text(r, 0, &dst->agent_id);
+    pqg_get_text(r, 1, &dst->session_id);
+    pqg_get_json(r, 2, &dst->state);
+    pqg_get_int32(r, 3, &dst->step);
+    pqg_get_timestamp(r, 4, &dst->created_at);
+    pqg_get_timestamp(r, 5, &dst->updated_at);
 }
 
 void
@@ -196,6 +311,26 @@ db_episode_free(db_episode *v)
     memset(v, 0, sizeof *v);
 }
 
+/* Decodes a row whose columns are those of episodes, in order, into *out (a db_episode). */
+void
+db_episode_decode(pqg_row *r, void *out)
+{
+    db_episode *dst = out;
+
+    pqg_get_uuid(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->agent_id);
+    pqg_get_text(r, 2, &dst->session_id);
+    pqg_get_null_uuid(r, 3, &dst->parent_id);
+    pqg_get_text(r, 4, &dst->title);
+    pqg_get_text(r, 5, &dst->summary);
+    pqg_get_array_text(r, 6, &dst->tags);
+    pqg_get_float(r, 7, &dst->importance);
+    pqg_get_date(r, 8, &dst->episode_date);
+    pqg_get_timestamp(r, 9, &dst->started_at);
+    pqg_get_null_timestamp(r, 10, &dst->ended_at);
+    pqg_get_timestamp(r, 11, &dst->created_at);
+}
+
 void
 db_episode_raw_data_free(db_episode_raw_data *v)
 {
@@ -212,6 +347,25 @@ db_workflow_execution_free(db_workflow_execution *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
+}
+
+/* Decodes a row whose columns are those of workflow_executions, in order, into *out (a
+ * db_workflow_execution). */
+void
+db_workflow_execution_decode(pqg_row *r, void *out)
+{
+    db_workflow_execution *dst = out;
+
+    pqg_get_uuid(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->workflow_name);
+    pqg_get_text(r, 2, &dst->session_id);
+    pqg_get_text(r, 3, &dst->status);
+    pqg_get_json(r, 4, &dst->input);
+    pqg_get_json(r, 5, &dst->output);
+    pqg_get_json(r, 6, &dst->execution_log);
+    pqg_get_text(r, 7, &dst->error);
+    pqg_get_timestamp(r, 8, &dst->started_at);
+    pqg_get_null_timestamp(r, 9, &dst->finished_at);
 }
 
 void
@@ -232,6 +386,27 @@ db_action_history_rows_free(db_action_history_rows *r)
     memset(r, 0, sizeof *r);
 }
 
+/* Decodes a row whose columns are those of action_history, in order, into *out (a
+ * db_action_history). */
+void
+db_action_history_decode(pqg_row *r, void *out)
+{
+    db_action_history *dst = out;
+
+    pqg_get_int64(r, 0, &dst->id);
+    pqg_get_uuid(r, 1, &dst->workflow_id);
+    pqg_get_timestamp(r, 2, &dst->workflow_started_at);
+    pqg_get_int32(r, 3, &dst->step);
+    pqg_get_text(r, 4, &dst->action_type);
+    pqg_get_json(r, 5, &dst->parameters);
+    pqg_get_json(r, 6, &dst->result);
+    pqg_get_null_bool(r, 7, &dst->success);
+    pqg_get_text(r, 8, &dst->error_message);
+    pqg_get_null_double(r, 9, &dst->duration_ms);
+    pqg_get_timestamp(r, 10, &dst->started_at);
+    pqg_get_null_timestamp(r, 11, &dst->finished_at);
+}
+
 void
 db_pattern_signature_free(db_pattern_signature *v)
 {
@@ -239,6 +414,23 @@ db_pattern_signature_free(db_pattern_signature *v)
         return;
     pqg_free(v->_mem);
     memset(v, 0, sizeof *v);
+}
+
+/* Decodes a row whose columns are those of pattern_signatures, in order, into *out (a
+ * db_pattern_signature). */
+void
+db_pattern_signature_decode(pqg_row *r, void *out)
+{
+    db_pattern_signature *dst = out;
+
+    pqg_get_int64(r, 0, &dst->id);
+    pqg_get_text(r, 1, &dst->signature);
+    pqg_get_text(r, 2, &dst->pattern_type);
+    pqg_get_json(r, 3, &dst->pattern);
+    pqg_get_numeric(r, 4, &dst->confidence);
+    pqg_get_int64(r, 5, &dst->occurrences);
+    pqg_get_timestamp(r, 6, &dst->first_seen_at);
+    pqg_get_timestamp(r, 7, &dst->last_seen_at);
 }
 
 void
@@ -257,4 +449,25 @@ db_failed_action_rows_free(db_failed_action_rows *r)
         return;
     pqg_free(r->_mem);
     memset(r, 0, sizeof *r);
+}
+
+/* Decodes a row whose columns are those of failed_actions, in order, into *out (a
+ * db_failed_action). */
+void
+db_failed_action_decode(pqg_row *r, void *out)
+{
+    db_failed_action *dst = out;
+
+    pqg_get_int64(r, 0, &dst->id);
+    pqg_get_uuid(r, 1, &dst->workflow_id);
+    pqg_get_timestamp(r, 2, &dst->workflow_started_at);
+    pqg_get_text(r, 3, &dst->workflow_name);
+    pqg_get_text(r, 4, &dst->session_id);
+    pqg_get_int32(r, 5, &dst->step);
+    pqg_get_text(r, 6, &dst->action_type);
+    pqg_get_json(r, 7, &dst->parameters);
+    pqg_get_text(r, 8, &dst->error_message);
+    pqg_get_null_double(r, 9, &dst->duration_ms);
+    pqg_get_timestamp(r, 10, &dst->started_at);
+    pqg_get_null_timestamp(r, 11, &dst->finished_at);
 }

@@ -394,4 +394,46 @@ typedef struct db_failed_action_rows {
 /* Releases the rows and zeroes r (never r itself). NULL is a harmless no-op. */
 void db_failed_action_rows_free(db_failed_action_rows *r);
 
+/* ---- Row decoders used by the generated query files ----
+ * Each fills a table struct from a result row for pqg_query_one() and its kin; call the query
+ * functions rather than these. */
+
+/* Decodes a row whose columns are those of conversations, in order, into *out (a
+ * db_conversation). */
+void db_conversation_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of messages, in order, into *out (a db_message). */
+void db_message_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of memories, in order, into *out (a db_memory). */
+void db_memory_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of tools, in order, into *out (a db_tool). */
+void db_tool_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of sessions, in order, into *out (a db_session). */
+void db_session_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of agent_states, in order, into *out (a db_agent_state). */
+void db_agent_state_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of episodes, in order, into *out (a db_episode). */
+void db_episode_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of workflow_executions, in order, into *out (a
+ * db_workflow_execution). */
+void db_workflow_execution_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of action_history, in order, into *out (a
+ * db_action_history). */
+void db_action_history_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of pattern_signatures, in order, into *out (a
+ * db_pattern_signature). */
+void db_pattern_signature_decode(pqg_row *r, void *out);
+
+/* Decodes a row whose columns are those of failed_actions, in order, into *out (a
+ * db_failed_action). */
+void db_failed_action_decode(pqg_row *r, void *out);
+
 #endif

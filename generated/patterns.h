@@ -72,11 +72,11 @@ void db_list_patterns_rows_free(db_list_patterns_rows *r);
  * is empty. */
 PQG_MUST_CHECK int db_list_patterns(pqg_db *db, const db_list_patterns_params *p,
                                     db_list_patterns_rows *out);
-/* ListPatterns :many (queries/patterns.sql:16)
- * Patterns at or above min_confidence, optionally of one type, most confident first.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->pattern_type.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListPatterns :many, streamed (queries/patterns.sql:16)
+ * Like db_list_patterns(), but streams the rows to fn without copying them: each row is borrowed
+ * and valid only during the call. fn returns 0 to continue; any other value stops the scan and
+ * is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_patterns_each(pqg_db *db, const db_list_patterns_params *p,
                                          int (*fn)(const db_list_patterns_row *row, void *userdata),
@@ -112,10 +112,11 @@ void db_match_patterns_rows_free(db_match_patterns_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_match_patterns(pqg_db *db, const char *fragment, const char *min_confidence,
                                      db_match_patterns_rows *out);
-/* MatchPatterns :many (queries/patterns.sql:25)
- * Patterns whose JSON contains fragment, e.g. {"trigger": "login_failed"}.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* MatchPatterns :many, streamed (queries/patterns.sql:25)
+ * Like db_match_patterns(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_match_patterns_each(
     pqg_db *db, const char *fragment, const char *min_confidence,

@@ -104,7 +104,7 @@ typedef struct db_querier {
         int (*fn)(const db_list_conversations_with_last_message_row *row, void *userdata),
         void *userdata);
     /* CountConversations :one (queries/conversations.sql:60) */
-    int (*count_conversations)(pqg_db *db, const char *user_id, db_count_conversations_row *out);
+    int (*count_conversations)(pqg_db *db, const char *user_id, int64_t *total);
     /* GetConversationsByIDs :many (queries/conversations.sql:66) */
     int (*get_conversations_by_ids)(pqg_db *db, pqg_array_uuid ids,
                                     db_get_conversations_by_ids_rows *out);
@@ -147,7 +147,7 @@ typedef struct db_querier {
                                 const char *model, db_get_embedding_record_row *out);
     /* IsEmbeddingCurrent :one (queries/embeddings.sql:19) */
     int (*is_embedding_current)(pqg_db *db, const db_is_embedding_current_params *p,
-                                db_is_embedding_current_row *out);
+                                bool *is_current);
     /* ListEmbeddingRecords :many (queries/embeddings.sql:30) */
     int (*list_embedding_records)(pqg_db *db, const db_list_embedding_records_params *p,
                                   db_list_embedding_records_rows *out);
@@ -161,8 +161,7 @@ typedef struct db_querier {
     int (*set_embedding_vector)(pqg_db *db, pqg_vector embedding, pqg_uuid id,
                                 int64_t *rows_affected);
     /* UpsertEmbedding :one (queries/embeddings_vector.sql:8) */
-    int (*upsert_embedding)(pqg_db *db, const db_upsert_embedding_params *p,
-                            db_upsert_embedding_row *out);
+    int (*upsert_embedding)(pqg_db *db, const db_upsert_embedding_params *p, pqg_uuid *id);
     /* SearchSimilarEmbeddings :many (queries/embeddings_vector.sql:19) */
     int (*search_similar_embeddings)(pqg_db *db, const db_search_similar_embeddings_params *p,
                                      db_search_similar_embeddings_rows *out);
@@ -256,7 +255,7 @@ typedef struct db_querier {
                           int (*fn)(const db_list_keys_row *row, void *userdata), void *userdata);
     /* IncrementCounter :one (queries/key_value.sql:38) */
     int (*increment_counter)(pqg_db *db, const char *namespace, const char *key, int64_t delta,
-                             db_increment_counter_row *out);
+                             int64_t *counter);
     /* SetTTL :execrows (queries/key_value.sql:57) */
     int (*set_ttl)(pqg_db *db, pqg_null_interval ttl, const char *namespace, const char *key,
                    int64_t *rows_affected);
@@ -336,7 +335,7 @@ typedef struct db_querier {
         void *userdata, int64_t *copied);
     /* UpdateMessageContent :one (queries/messages.sql:88) */
     int (*update_message_content)(pqg_db *db, const char *content, pqg_null_int32 token_count,
-                                  pqg_uuid id, db_update_message_content_row *out);
+                                  pqg_uuid id, pqg_null_timestamp *edited_at);
     /* SetMessageTokenCounts :batchexec (queries/messages.sql:95) */
     int (*set_message_token_counts)(pqg_db *db, const db_set_message_token_counts_params *items,
                                     size_t n_items, db_set_message_token_counts_fn fn,
@@ -378,7 +377,7 @@ typedef struct db_querier {
                              db_get_session_field_row *out);
     /* UpdateSessionData :one (queries/sessions.sql:18) */
     int (*update_session_data)(pqg_db *db, const char *data, const char *id,
-                               int32_t expected_version, db_update_session_data_row *out);
+                               int32_t expected_version, int32_t *version);
     /* SetSessionPath :one (queries/sessions.sql:26) */
     int (*set_session_path)(pqg_db *db, const db_set_session_path_params *p,
                             db_set_session_path_row *out);
@@ -441,7 +440,7 @@ typedef struct db_querier {
                                 int (*fn)(const db_recent_activity_row *row, void *userdata),
                                 void *userdata);
     /* ServerTimeAfter :one (queries/stats.sql:108) */
-    int (*server_time_after)(pqg_db *db, double seconds, db_server_time_after_row *out);
+    int (*server_time_after)(pqg_db *db, double seconds, pqg_timestamp *server_time);
     /* UpsertTool :one (queries/tools.sql:1) */
     int (*upsert_tool)(pqg_db *db, const db_upsert_tool_params *p, db_tool *out);
     /* GetToolByName :one (queries/tools.sql:16) */

@@ -46,23 +46,13 @@ void db_get_session_field_row_free(db_get_session_field_row *v);
 PQG_MUST_CHECK int db_get_session_field(pqg_db *db, const char *field, const char *id,
                                         db_get_session_field_row *out);
 
-/* A row of UpdateSessionData (queries/sessions.sql:18). */
-typedef struct db_update_session_data_row {
-    int32_t version;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_update_session_data_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_update_session_data_row_free(db_update_session_data_row *v);
-
 /* UpdateSessionData :one (queries/sessions.sql:18)
  * Optimistic locking: replaces the data only if the session is still at expected_version,
  * and returns the new version. No row means someone else updated it first: re-read, retry.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_update_session_data_row_free(); on error *out is empty. */
+ * Returns 0 and sets *version, PQG_ENOTFOUND when there is no row, or another PQG_E* code
+ * (*version is then zero). */
 PQG_MUST_CHECK int db_update_session_data(pqg_db *db, const char *data, const char *id,
-                                          int32_t expected_version,
-                                          db_update_session_data_row *out);
+                                          int32_t expected_version, int32_t *version);
 
 /* Parameters of SetSessionPath (queries/sessions.sql:26). */
 typedef struct db_set_session_path_params {
@@ -132,10 +122,11 @@ void db_list_user_sessions_rows_free(db_list_user_sessions_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_list_user_sessions(pqg_db *db, const char *user_id,
                                          db_list_user_sessions_rows *out);
-/* ListUserSessions :many (queries/sessions.sql:47)
- * A user's unexpired sessions, most recently used first.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListUserSessions :many, streamed (queries/sessions.sql:47)
+ * Like db_list_user_sessions(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_user_sessions_each(
     pqg_db *db, const char *user_id,

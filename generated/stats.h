@@ -60,10 +60,11 @@ void db_daily_message_volume_rows_free(db_daily_message_volume_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_daily_message_volume(pqg_db *db, const char *user_id, pqg_date since_date,
                                            db_daily_message_volume_rows *out);
-/* DailyMessageVolume :many (queries/stats.sql:14)
- * Messages and tokens per day and role since a date, for the usage chart.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* DailyMessageVolume :many, streamed (queries/stats.sql:14)
+ * Like db_daily_message_volume(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_daily_message_volume_each(
     pqg_db *db, const char *user_id, pqg_date since_date,
@@ -102,10 +103,11 @@ void db_tool_usage_stats_rows_free(db_tool_usage_stats_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_tool_usage_stats(pqg_db *db, pqg_timestamp since,
                                        db_tool_usage_stats_rows *out);
-/* ToolUsageStats :many (queries/stats.sql:26)
- * Per tool since a time: calls, outcomes, latency (mean, p95, max) and cost.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ToolUsageStats :many, streamed (queries/stats.sql:26)
+ * Like db_tool_usage_stats(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_tool_usage_stats_each(
     pqg_db *db, pqg_timestamp since, int (*fn)(const db_tool_usage_stats_row *row, void *userdata),
@@ -141,10 +143,11 @@ void db_memory_stats_by_kind_rows_free(db_memory_stats_by_kind_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_memory_stats_by_kind(pqg_db *db, const char *user_id,
                                            db_memory_stats_by_kind_rows *out);
-/* MemoryStatsByKind :many (queries/stats.sql:41)
- * A user's memories per kind: how many, how important, how often used.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* MemoryStatsByKind :many, streamed (queries/stats.sql:41)
+ * Like db_memory_stats_by_kind(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_memory_stats_by_kind_each(
     pqg_db *db, const char *user_id,
@@ -181,10 +184,11 @@ void db_workflow_stats_by_name_rows_free(db_workflow_stats_by_name_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_workflow_stats_by_name(pqg_db *db, pqg_timestamp since,
                                              db_workflow_stats_by_name_rows *out);
-/* WorkflowStatsByName :many (queries/stats.sql:53)
- * Per workflow since a time: runs, failures, success rate (%) and run times.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* WorkflowStatsByName :many, streamed (queries/stats.sql:53)
+ * Like db_workflow_stats_by_name(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_workflow_stats_by_name_each(
     pqg_db *db, pqg_timestamp since,
@@ -220,10 +224,11 @@ void db_top_failing_action_types_rows_free(db_top_failing_action_types_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_top_failing_action_types(pqg_db *db, pqg_timestamp since, int64_t max_results,
                                                db_top_failing_action_types_rows *out);
-/* TopFailingActionTypes :many (queries/stats.sql:68)
- * Action types ranked by failures since a time, with their failure share.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* TopFailingActionTypes :many, streamed (queries/stats.sql:68)
+ * Like db_top_failing_action_types(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_top_failing_action_types_each(
     pqg_db *db, pqg_timestamp since, int64_t max_results,
@@ -231,7 +236,7 @@ PQG_MUST_CHECK int db_top_failing_action_types_each(
 
 /* A row of TopEpisodeTags (queries/stats.sql:82). */
 typedef struct db_top_episode_tags_row {
-    const char *tag;
+    const char *tag; /* nullable */
     int64_t episodes;
     void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
 } db_top_episode_tags_row;
@@ -256,10 +261,11 @@ void db_top_episode_tags_rows_free(db_top_episode_tags_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_top_episode_tags(pqg_db *db, const char *agent_id, int64_t max_results,
                                        db_top_episode_tags_rows *out);
-/* TopEpisodeTags :many (queries/stats.sql:82)
- * An agent's most used episode tags.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* TopEpisodeTags :many, streamed (queries/stats.sql:82)
+ * Like db_top_episode_tags(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_top_episode_tags_each(
     pqg_db *db, const char *agent_id, int64_t max_results,
@@ -294,29 +300,21 @@ void db_recent_activity_rows_free(db_recent_activity_rows *r);
  * *out is empty. */
 PQG_MUST_CHECK int db_recent_activity(pqg_db *db, const char *session_id, pqg_timestamp since,
                                       int64_t max_results, db_recent_activity_rows *out);
-/* RecentActivity :many (queries/stats.sql:91)
- * A session's activity feed: workflow runs, failed actions and episodes, newest first.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* RecentActivity :many, streamed (queries/stats.sql:91)
+ * Like db_recent_activity(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_recent_activity_each(
     pqg_db *db, const char *session_id, pqg_timestamp since, int64_t max_results,
     int (*fn)(const db_recent_activity_row *row, void *userdata), void *userdata);
 
-/* A row of ServerTimeAfter (queries/stats.sql:108). */
-typedef struct db_server_time_after_row {
-    pqg_timestamp server_time;
-    void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
-} db_server_time_after_row;
-
-/* Releases what v owns and zeroes it (never v itself). NULL is a harmless no-op. */
-void db_server_time_after_row_free(db_server_time_after_row *v);
-
 /* ServerTimeAfter :one (queries/stats.sql:108)
  * The server's clock after sleeping `seconds`: a deliberately slow round trip, used by the demo
  * to show the slow-query log and by health checks that exercise a connection end to end.
- * Returns 0 and fills *out, PQG_ENOTFOUND when there is no row, or another PQG_E* code.
- * *out owns its strings: release with db_server_time_after_row_free(); on error *out is empty. */
-PQG_MUST_CHECK int db_server_time_after(pqg_db *db, double seconds, db_server_time_after_row *out);
+ * Returns 0 and sets *server_time, PQG_ENOTFOUND when there is no row, or another PQG_E* code
+ * (*server_time is then zero). */
+PQG_MUST_CHECK int db_server_time_after(pqg_db *db, double seconds, pqg_timestamp *server_time);
 
 #endif

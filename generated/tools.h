@@ -62,10 +62,11 @@ void db_list_tools_for_role_rows_free(db_list_tools_for_role_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_tools_for_role(pqg_db *db, db_message_role role,
                                           db_list_tools_for_role_rows *out);
-/* ListToolsForRole :many (queries/tools.sql:19)
- * The enabled tools a message of this role may call: the tool list sent to the model.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListToolsForRole :many, streamed (queries/tools.sql:19)
+ * Like db_list_tools_for_role(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_tools_for_role_each(
     pqg_db *db, db_message_role role,
@@ -128,11 +129,11 @@ void db_claim_pending_tool_calls_rows_free(db_claim_pending_tool_calls_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_claim_pending_tool_calls(pqg_db *db, int64_t batch_size,
                                                db_claim_pending_tool_calls_rows *out);
-/* ClaimPendingToolCalls :many (queries/tools.sql:35)
- * Takes up to batch_size pending calls for this worker. SKIP LOCKED lets several workers
- * poll the queue without blocking each other; call inside a transaction.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ClaimPendingToolCalls :many, streamed (queries/tools.sql:35)
+ * Like db_claim_pending_tool_calls(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_claim_pending_tool_calls_each(
     pqg_db *db, int64_t batch_size,
@@ -225,10 +226,11 @@ void db_list_tool_calls_for_message_rows_free(db_list_tool_calls_for_message_row
  * on error *out is empty. */
 PQG_MUST_CHECK int db_list_tool_calls_for_message(pqg_db *db, pqg_uuid message_id,
                                                   db_list_tool_calls_for_message_rows *out);
-/* ListToolCallsForMessage :many (queries/tools.sql:69)
- * The calls an assistant message made, in order, with their tool names.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListToolCallsForMessage :many, streamed (queries/tools.sql:69)
+ * Like db_list_tool_calls_for_message(), but streams the rows to fn without copying them: each
+ * row is borrowed and valid only during the call. fn returns 0 to continue; any other value
+ * stops the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_tool_calls_for_message_each(
     pqg_db *db, pqg_uuid message_id,

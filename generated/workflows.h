@@ -98,11 +98,11 @@ void db_list_workflow_executions_rows_free(db_list_workflow_executions_rows *r);
 PQG_MUST_CHECK int db_list_workflow_executions(pqg_db *db,
                                                const db_list_workflow_executions_params *p,
                                                db_list_workflow_executions_rows *out);
-/* ListWorkflowExecutions :many (queries/workflows.sql:27)
- * Executions started in [since, until), newest first, with optional status and name filters.
- * Nullable (NULL, .valid = false or 0 binds SQL NULL): p->status, p->workflow_name.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListWorkflowExecutions :many, streamed (queries/workflows.sql:27)
+ * Like db_list_workflow_executions(), but streams the rows to fn without copying them: each row
+ * is borrowed and valid only during the call. fn returns 0 to continue; any other value stops
+ * the scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_workflow_executions_each(
     pqg_db *db, const db_list_workflow_executions_params *p,
@@ -138,10 +138,11 @@ void db_list_stuck_workflows_rows_free(db_list_stuck_workflows_rows *r);
  * error *out is empty. */
 PQG_MUST_CHECK int db_list_stuck_workflows(pqg_db *db, pqg_interval max_runtime,
                                            db_list_stuck_workflows_rows *out);
-/* ListStuckWorkflows :many (queries/workflows.sql:39)
- * Workflows still running after max_runtime: candidates for the watchdog to cancel.
- * Streams the rows to fn instead, without copying: each row is borrowed and valid only
- * during the call. fn returns 0 to continue; any other value stops the scan and is returned.
+
+/* ListStuckWorkflows :many, streamed (queries/workflows.sql:39)
+ * Like db_list_stuck_workflows(), but streams the rows to fn without copying them: each row is
+ * borrowed and valid only during the call. fn returns 0 to continue; any other value stops the
+ * scan and is returned.
  * Returns 0, fn's value or a PQG_E* code. */
 PQG_MUST_CHECK int db_list_stuck_workflows_each(
     pqg_db *db, pqg_interval max_runtime,

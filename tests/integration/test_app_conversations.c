@@ -244,7 +244,7 @@ test_list_filters_and_pages(void **state)
     db_conversation c[5];
     db_list_conversations_params p = {.user_id = user, .page_size = 100};
     db_list_conversations_rows rows = {0};
-    db_count_conversations_row cnt = {0};
+    int64_t total = -1;
     const char *titles[5] = {"Alpha trip", "beta TRIP notes", "gamma", "delta trip", NULL};
     int n = 0;
     (void)state;
@@ -342,11 +342,10 @@ test_list_filters_and_pages(void **state)
     APP_OK(db_list_conversations_each(app_db, &p, count_list_conv, &n));
     assert_int_equal(n, 5);
 
-    APP_OK(db_count_conversations(app_db, user, &cnt));
-    assert_int_equal(cnt.total, 5);
-    db_count_conversations_row_free(&cnt);
-    APP_OK(db_count_conversations(app_db, "nobody", &cnt));
-    assert_int_equal(cnt.total, 0);
+    APP_OK(db_count_conversations(app_db, user, &total));
+    assert_int_equal(total, 5);
+    APP_OK(db_count_conversations(app_db, "nobody", &total));
+    assert_int_equal(total, 0);
     for (int i = 0; i < 5; i++)
         db_conversation_free(&c[i]);
 }
@@ -501,7 +500,7 @@ test_soft_delete_restore_purge(void **state)
     const char *user = "u-trash";
     db_conversation c, keep, got = {0};
     db_create_message_row m;
-    db_count_conversations_row cnt = {0};
+    int64_t total = -1;
     db_list_conversations_params lp = {.user_id = user, .page_size = 10};
     db_list_conversations_rows rows = {0};
     db_message msg = {0};
@@ -524,8 +523,8 @@ test_soft_delete_restore_purge(void **state)
     assert_int_equal(affected, 0);
 
     APP_RC(PQG_ENOTFOUND, db_get_conversation(app_db, c.id, &got));
-    APP_OK(db_count_conversations(app_db, user, &cnt));
-    assert_int_equal(cnt.total, 1);
+    APP_OK(db_count_conversations(app_db, user, &total));
+    assert_int_equal(total, 1);
     APP_OK(db_list_conversations(app_db, &lp, &rows));
     assert_int_equal(rows.len, 1);
     assert_true(pqg_uuid_equal(rows.rows[0].id, keep.id));
@@ -564,7 +563,6 @@ test_soft_delete_restore_purge(void **state)
                                  params), 0);
     APP_OK(db_get_conversation(app_db, keep.id, &got));
     db_conversation_free(&got);
-    db_count_conversations_row_free(&cnt);
     db_create_message_row_free(&m);
     db_conversation_free(&c);
     db_conversation_free(&keep);
@@ -653,7 +651,7 @@ test_message_roles_and_edit(void **state)
     db_conversation c;
     db_create_message_row m[4];
     db_message got = {0};
-    db_update_message_content_row ed = {0};
+    pqg_null_timestamp edited_at = {0};
     db_message_role roles[4] = {DB_MESSAGE_ROLE_USER, DB_MESSAGE_ROLE_ASSISTANT,
                                 DB_MESSAGE_ROLE_SYSTEM, DB_MESSAGE_ROLE_TOOL};
     const char *labels[4] = {"user", "assistant", "system", "tool"};
@@ -686,18 +684,18 @@ test_message_roles_and_edit(void **state)
 
     /* Edit: edited_at is set to the statement's now(), token_count to NULL. */
     APP_OK(db_update_message_content(app_db, "edited \xE2\x9C\x8D", (pqg_null_int32){0}, m[1].id,
-                                     &ed));
-    assert_true(ed.edited_at.valid);
+                                     &edited_at));
+    assert_true(edited_at.valid);
     APP_OK(db_get_message(app_db, m[1].id, &got));
     assert_string_equal(got.content, "edited \xE2\x9C\x8D");
     assert_false(got.token_count.valid);
     assert_true(got.edited_at.valid);
-    assert_int_equal(got.edited_at.value, ed.edited_at.value);
+    assert_int_equal(got.edited_at.value, edited_at.value);
     assert_int_equal(got.edited_at.value, server_usec("messages", "edited_at", m[1].id));
     db_message_free(&got);
-    db_update_message_content_row_free(&ed);
     APP_RC(PQG_ENOTFOUND, db_update_message_content(app_db, "x", tok(1), app_uuid(
-        "00000000-0000-0000-0000-000000000002"), &ed));
+        "00000000-0000-0000-0000-000000000002"), &edited_at));
+    assert_false(edited_at.valid); /* zeroed on error */
 
     /* SetMessageTokenCounts (:batchexec): set and NULL in one pipeline. */
     {

@@ -86,7 +86,7 @@ test_embedding_record_upsert(void **state)
         .content_hash = {hash_a, sizeof hash_a}, .metadata = "{\"dims\": 1536}"};
     db_upsert_embedding_record_row first = {0}, second = {0};
     db_get_embedding_record_row got = {0};
-    db_is_embedding_current_row cur = {0};
+    bool is_current = false;
     db_is_embedding_current_params ip = {
         .content_type = "message", .content_id = content, .model = "text-emb-3",
         .content_hash = {hash_a, sizeof hash_a}};
@@ -103,9 +103,8 @@ test_embedding_record_upsert(void **state)
     app_assert_json_eq(got.metadata, "{\"dims\": 1536}");
     assert_int_equal(got.created_at, first.created_at);
     db_get_embedding_record_row_free(&got);
-    APP_OK(db_is_embedding_current(app_db, &ip, &cur));
-    assert_true(cur.is_current);
-    db_is_embedding_current_row_free(&cur);
+    APP_OK(db_is_embedding_current(app_db, &ip, &is_current));
+    assert_true(is_current);
 
     /* Re-embed with another hash: same row, updated. */
     app_sql("UPDATE embeddings SET created_at = '2001-01-01+00'");
@@ -119,20 +118,19 @@ test_embedding_record_upsert(void **state)
     assert_memory_equal(got.content_hash.data, hash_b, 32);
     app_assert_json_eq(got.metadata, "{\"v\": 2, \"dims\": 1536}");
     db_get_embedding_record_row_free(&got);
-    APP_OK(db_is_embedding_current(app_db, &ip, &cur));
-    assert_false(cur.is_current); /* the old hash is stale now */
-    db_is_embedding_current_row_free(&cur);
+    APP_OK(db_is_embedding_current(app_db, &ip, &is_current));
+    assert_false(is_current); /* the old hash is stale now */
     ip.content_hash = (pqg_bytes){hash_b, sizeof hash_b};
-    APP_OK(db_is_embedding_current(app_db, &ip, &cur));
-    assert_true(cur.is_current);
+    APP_OK(db_is_embedding_current(app_db, &ip, &is_current));
+    assert_true(is_current);
     /* A hash that differs only after a zero byte is another hash (no C-string truncation). */
     {
         uint8_t h[32];
         memcpy(h, hash_b, 32);
         h[31] = 1;
         ip.content_hash = (pqg_bytes){h, 32};
-        APP_OK(db_is_embedding_current(app_db, &ip, &cur));
-        assert_false(cur.is_current);
+        APP_OK(db_is_embedding_current(app_db, &ip, &is_current));
+        assert_false(is_current);
     }
     APP_RC(PQG_ENOTFOUND, db_get_embedding_record(app_db, "memory", content, "text-emb-3", &got));
 

@@ -42,7 +42,7 @@ test_session_optimistic_locking(void **state)
 {
     pqg_timestamp exp = app_ts(2099, 1, 2, 3, 4, 5, 678901);
     db_session s, got = {0};
-    db_update_session_data_row up = {0};
+    int32_t version = -1;
     db_get_session_field_row f = {0};
     (void)state;
 
@@ -72,22 +72,19 @@ test_session_optimistic_locking(void **state)
     APP_RC(PQG_ENOTFOUND, db_get_session_field(app_db, "lang", "no-such-session", &f));
 
     /* Two writers read version 1; the first wins, the second sees no row. */
-    APP_OK(db_update_session_data(app_db, "{\"v\": \"first\"}", "sess-lock", 1, &up));
-    assert_int_equal(up.version, 2);
-    db_update_session_data_row_free(&up);
+    APP_OK(db_update_session_data(app_db, "{\"v\": \"first\"}", "sess-lock", 1, &version));
+    assert_int_equal(version, 2);
     APP_RC(PQG_ENOTFOUND, db_update_session_data(app_db, "{\"v\": \"second\"}", "sess-lock", 1,
-                                                 &up));
-    assert_null(up._mem);
-    assert_int_equal(up.version, 0); /* *out left empty */
+                                                 &version));
+    assert_int_equal(version, 0); /* *version zeroed on error */
     APP_OK(db_get_session(app_db, "sess-lock", &got));
     app_assert_json_eq(got.data, "{\"v\": \"first\"}");
     assert_int_equal(got.version, 2);
     assert_true(got.updated_at >= got.created_at);
     db_session_free(&got);
     /* The loser re-reads and retries with version 2. */
-    APP_OK(db_update_session_data(app_db, "{\"v\": \"second\"}", "sess-lock", 2, &up));
-    assert_int_equal(up.version, 3);
-    db_update_session_data_row_free(&up);
+    APP_OK(db_update_session_data(app_db, "{\"v\": \"second\"}", "sess-lock", 2, &version));
+    assert_int_equal(version, 3);
     db_session_free(&s);
 }
 
@@ -392,34 +389,29 @@ test_kv_list_keys(void **state)
 static void
 test_kv_counter(void **state)
 {
-    db_increment_counter_row c = {0};
+    int64_t counter = 0;
     db_get_value_row v = {0};
     db_set_value_params p = {.namespace = "rate", .key = "ip:1", .value = "100",
                              .ttl = {.value = one_hour, .valid = true}};
     (void)state;
 
-    APP_OK(db_increment_counter(app_db, "rate", "calls", 5, &c));
-    assert_int_equal(c.counter, 5);
-    db_increment_counter_row_free(&c);
-    APP_OK(db_increment_counter(app_db, "rate", "calls", -7, &c));
-    assert_int_equal(c.counter, -2);
-    db_increment_counter_row_free(&c);
-    APP_OK(db_increment_counter(app_db, "rate", "calls", INT64_C(9000000000), &c));
-    assert_int_equal(c.counter, INT64_C(8999999998));
-    db_increment_counter_row_free(&c);
+    APP_OK(db_increment_counter(app_db, "rate", "calls", 5, &counter));
+    assert_int_equal(counter, 5);
+    APP_OK(db_increment_counter(app_db, "rate", "calls", -7, &counter));
+    assert_int_equal(counter, -2);
+    APP_OK(db_increment_counter(app_db, "rate", "calls", INT64_C(9000000000), &counter));
+    assert_int_equal(counter, INT64_C(8999999998));
     APP_OK(db_get_value(app_db, "rate", "calls", &v));
     assert_string_equal(v.value, "8999999998");
     db_get_value_row_free(&v);
 
     /* A counter with a 1 h TTL whose window ran out: reset to delta, new expiry now + ttl. */
     APP_OK(db_set_value(app_db, &p));
-    APP_OK(db_increment_counter(app_db, "rate", "ip:1", 1, &c));
-    assert_int_equal(c.counter, 101);
-    db_increment_counter_row_free(&c);
+    APP_OK(db_increment_counter(app_db, "rate", "ip:1", 1, &counter));
+    assert_int_equal(counter, 101);
     app_sql("UPDATE key_value SET expires_at = now() - interval '1 second' WHERE key = 'ip:1'");
-    APP_OK(db_increment_counter(app_db, "rate", "ip:1", 1, &c));
-    assert_int_equal(c.counter, 1);
-    db_increment_counter_row_free(&c);
+    APP_OK(db_increment_counter(app_db, "rate", "ip:1", 1, &counter));
+    assert_int_equal(counter, 1);
     APP_OK(db_get_value(app_db, "rate", "ip:1", &v));
     assert_string_equal(v.value, "1");
     assert_true(v.expires_at.valid);

@@ -73,12 +73,9 @@ upsert(const char *type, pqg_uuid content, const char *model, pqg_vector v)
     db_upsert_embedding_params p = {.content_type = type, .content_id = content, .model = model,
                                     .content_hash = {hash, sizeof hash}, .metadata = "{}",
                                     .embedding = v};
-    db_upsert_embedding_row r = {0};
     pqg_uuid id;
 
-    APP_OK(db_upsert_embedding(app_db, &p, &r));
-    id = r.id;
-    db_upsert_embedding_row_free(&r);
+    APP_OK(db_upsert_embedding(app_db, &p, &id));
     return id;
 }
 

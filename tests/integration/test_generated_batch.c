@@ -6,8 +6,9 @@
  * the batch atomically), :batchone (AdjustPatternConfidence: a missing item is PQG_ENOTFOUND for
  * it alone) and :batchmany (ListOpeningMessages). Uses tests/integration/app_fixture.h.
  * Also runs two golden outputs (tests/golden/emit_batch, prefix nb: every type through binary
- * COPY; emit_overrides, prefix app: json_t * values through COPY, batches and a failing decode,
- * with ASan watching for leaks), compiled into this binary by #include.
+ * COPY, and :one scalars through typed out-parameters; emit_overrides, prefix app: json_t *
+ * values through COPY, batches and a failing decode, with ASan watching for leaks), compiled
+ * into this binary by #include.
  */
 #include "app_fixture.h"
 
@@ -506,6 +507,26 @@ test_golden_copy_every_type(void **state)
                               ", 'N'), coalesce(relevance::text, 'N'), coalesce(blob::text, 'N'))"
                               " FROM notes ORDER BY id DESC LIMIT 1", 0, NULL));
     assert_string_equal(buf, "{}|N|N|N|N");
+
+    /* A :one of one fixed-size column returns the value through a typed out-parameter. */
+    {
+        int64_t total = -1;
+        nb_role role = 0;
+        pqg_null_float relevance = {.value = 9.0f, .valid = false};
+
+        APP_OK(nb_count_notes(app_db, &total));
+        assert_int_equal(total, 2);
+        APP_OK(nb_get_note_role(app_db, 1, &role));
+        assert_int_equal(role, NB_ROLE_ASSISTANT);
+        APP_OK(nb_get_note_relevance(app_db, 1, &relevance));
+        assert_true(relevance.valid);
+        assert_true(relevance.value == 0.25f);
+        APP_OK(nb_get_note_relevance(app_db, 2, &relevance));
+        assert_false(relevance.valid); /* SQL NULL */
+        APP_RC(PQG_ENOTFOUND, nb_get_note_role(app_db, 999, &role));
+        assert_int_equal(role, 0); /* zeroed on error */
+        assert_int_equal(nb_get_note_role(app_db, 1, NULL), PQG_EINVAL);
+    }
 }
 
 static int
