@@ -100,18 +100,26 @@ find_pg_bin(char *out, size_t n)
     return 0;
 }
 
+/* Blocks the signals the handler catches; *prev is the mask to restore. */
+static void
+hold_signals(sigset_t *prev)
+{
+    sigset_t hold;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    sigaddset(&hold, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hold, prev);
+}
+
 /* Runs argv (as s->uid when root) with stdout/stderr to logpath; exec_only: do not wait, return
  * the pid. Otherwise returns the exit status, or -1. */
 static pid_t
 spawn(const vet_server *s, char *const argv[], const char *logpath, bool exec_only)
 {
     /* Signals wait until the handler knows the child, so it can always stop it. */
-    sigset_t hold, prev;
-    sigemptyset(&hold);
-    sigaddset(&hold, SIGINT);
-    sigaddset(&hold, SIGTERM);
-    sigaddset(&hold, SIGHUP);
-    sigprocmask(SIG_BLOCK, &hold, &prev);
+    sigset_t prev;
+    hold_signals(&prev);
     pid_t p = fork();
     if (p < 0) {
         sigprocmask(SIG_SETMASK, &prev, NULL);
@@ -236,12 +244,8 @@ vet_server_start(vet_server *s, diag_list *d)
     }
     /* Signals are held from creating the directory until the handler knows it, so a Ctrl-C
      * at any moment leaves nothing behind. */
-    sigset_t hold, prev;
-    sigemptyset(&hold);
-    sigaddset(&hold, SIGINT);
-    sigaddset(&hold, SIGTERM);
-    sigaddset(&hold, SIGHUP);
-    sigprocmask(SIG_BLOCK, &hold, &prev);
+    sigset_t prev;
+    hold_signals(&prev);
     const char *tmpdir = getenv("TMPDIR");
     snprintf(s->dir, sizeof s->dir, "%s/pqgen-vet.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(s->dir)) {
