@@ -419,14 +419,14 @@ open_array(pqg_row *r, int col, arr_view *av, bool *isnull)
         return PQG_EINVAL;
     if (r->err)
         return r->err;
-    if (col < 0 || col >= PQnfields(r->res))
-        return pqg__row_error(r, col, "no such column (the result has %d)", PQnfields(r->res));
-    if (PQgetisnull(r->res, r->row, col)) {
+    if ((unsigned)col >= (unsigned)r->nfields)
+        return pqg__row_error(r, col, "no such column (the result has %d)", r->nfields);
+    int len = PQgetlength(r->res, r->row, col);
+    if (len == 0 && PQgetisnull(r->res, r->row, col)) {
         *isnull = true;
         return 0;
     }
     const char *v = PQgetvalue(r->res, r->row, col);
-    int len = PQgetlength(r->res, r->row, col);
     if (len < 12)
         return pqg__row_error(r, col, "is not an array");
     uint32_t ndim = pqg__get32(v);
@@ -472,10 +472,7 @@ next_elem(pqg_row *r, int col, arr_view *av, const char **ev, int *elen)
 static void *
 items_alloc(pqg_row *r, int col, size_t n, size_t size, size_t align)
 {
-    void *p = pqg__bump_alloc(&r->mem, n ? n * size : 1, align);
-    if (!p)
-        pqg__row_error(r, col, "internal: result block too small");
-    return p;
+    return pqg__row_alloc(r, col, n ? n * size : 1, align);
 }
 
 typedef const char *(*elem_dec)(const char *v, int len, uint32_t oid, void *out);
@@ -598,9 +595,9 @@ pqg_get_array_text(pqg_row *r, int col, pqg_array_text *out)
             items[i] = NULL;
             continue;
         }
-        char *s = pqg__bump_alloc(&r->mem, (size_t)elen + 1, 1);
+        char *s = pqg__row_alloc(r, col, (size_t)elen + 1, 1);
         if (!s)
-            return pqg__row_error(r, col, "internal: result block too small");
+            return r->err;
         memcpy(s, ev, (size_t)elen);
         s[elen] = '\0';
         items[i] = s;
@@ -633,9 +630,9 @@ pqg_get_array_bytes(pqg_row *r, int col, pqg_array_bytes *out)
         if (!ev)
             continue;
         /* Empty elements point at a 1-byte slot so they stay distinct from NULL. */
-        uint8_t *d = pqg__bump_alloc(&r->mem, elen ? (size_t)elen : 1, 1);
+        uint8_t *d = pqg__row_alloc(r, col, elen ? (size_t)elen : 1, 1);
         if (!d)
-            return pqg__row_error(r, col, "internal: result block too small");
+            return r->err;
         memcpy(d, ev, (size_t)elen);
         items[i].data = d;
         items[i].len = (size_t)elen;

@@ -118,6 +118,8 @@ cache_add(pqg__conn *c, const pqg_stmt *st, pqg__stmt_entry **out)
     c->cache[i].key = st;
     c->cache[i].name = name;
     c->cache[i].prepared = false;
+    c->cache[i].full_reserve = false;
+    c->cache[i].columns_checked = false;
     c->cache_len++;
     *out = &c->cache[i];
     return 0;
@@ -143,21 +145,24 @@ deallocate(pqg__conn *c, const char *name)
     PQclear(PQexec(c->pg, sql));
 }
 
+/* *entry: borrowed; valid until the next statement on c adds to its cache. */
 static int
-ensure_prepared(pqg__conn *c, const pqg_stmt *st, const char **name)
+ensure_prepared(pqg__conn *c, const pqg_stmt *st, pqg__stmt_entry **entry)
 {
     pqg__stmt_entry *e = cache_find(c, st);
     int rc;
     if (!e && (rc = cache_add(c, st, &e)) != 0)
         return rc;
-    *name = e->name;
+    *entry = e;
     if (e->prepared && e->sql == st->sql)
         return 0;
-    if (e->prepared) {
+    if (e->prepared && e->sql != st->sql) {
         /* The same descriptor address now holds other SQL (a descriptor on the stack). */
         deallocate(c, e->name);
         e->prepared = false;
+        e->full_reserve = false;
     }
+    e->columns_checked = false;
     for (int attempt = 0;; attempt++) {
         PGresult *res = PQprepare(c->pg, e->name, st->sql, st->n_params,
                                   (const Oid *)st->param_types);
@@ -188,8 +193,9 @@ typedef struct call {
     const pqg_stmt *st;
     pqg_args *args;
     pqg__conn *c;
+    pqg__stmt_entry *entry;  /* the statement's cache entry once sent prepared, else NULL */
     bool leased;
-    int64_t start_us;
+    int64_t start_us;        /* 0 unless a tracer was attached when the call began */
 } call;
 
 static void
@@ -221,7 +227,7 @@ trace_query(call *k, pqg_trace_event ev, int64_t rows, int error)
     info.rows = rows;
     info.error = error;
     info.sqlstate = error ? pqg_last_error()->sqlstate : "";
-    if (ev == PQG_TRACE_QUERY_END)
+    if (ev == PQG_TRACE_QUERY_END && k->start_us)
         info.duration_us = pqg__now_us() - k->start_us;
     pqg__trace(p, &info);
 }
@@ -233,7 +239,6 @@ call_begin(call *k, pqg_db *db, const pqg_stmt *st, pqg_args *args)
     k->db = db;
     k->st = st;
     k->args = args;
-    k->start_us = pqg__now_us();
     if (!db || !st || !st->sql)
         return pqg__set_error(PQG_EINVAL, st ? st->name : NULL, "db or statement is NULL");
     int n = args ? args->n : 0;
@@ -246,7 +251,11 @@ call_begin(call *k, pqg_db *db, const pqg_stmt *st, pqg_args *args)
     int rc = pqg__resolve(db, &k->c, &k->leased);
     if (rc)
         return rc;
-    trace_query(k, PQG_TRACE_QUERY_START, -1, 0);
+    /* The clock is read only for tracers (metrics and the slow-query log are tracers). */
+    if (pqg__tracing(db->pool)) {
+        k->start_us = pqg__now_us();
+        trace_query(k, PQG_TRACE_QUERY_START, -1, 0);
+    }
     pqg__pool *p = db->pool;
     int64_t lat = atomic_load(&p->fault_latency_ms);
     int64_t ppm = atomic_load(&p->fault_ppm);
@@ -306,11 +315,10 @@ start(call *k, bool single_row, PGresult **res)
             ok = PQsendQueryParams(c->pg, st->sql, n, (const Oid *)st->param_types, vals, lens,
                                    fmts, 1);
         } else {
-            const char *name;
-            int rc = ensure_prepared(c, st, &name);
+            int rc = ensure_prepared(c, st, &k->entry);
             if (rc)
                 return rc;
-            ok = PQsendQueryPrepared(c->pg, name, n, vals, lens, fmts, 1);
+            ok = PQsendQueryPrepared(c->pg, k->entry->name, n, vals, lens, fmts, 1);
         }
         if (!ok)
             return result_error(c, NULL, st->name);
@@ -370,6 +378,23 @@ check_columns(const pqg_stmt *st, const PGresult *res)
     return 0;
 }
 
+/* check_columns once per prepared statement and connection: the server refuses to run a
+ * prepared statement whose result columns changed ("cached plan must not change result type",
+ * after which start() prepares it again and this checks again). */
+static int
+check_result(call *k, const PGresult *res)
+{
+    pqg__stmt_entry *e = k->entry;
+    if (e && e->columns_checked && e->checked_types == k->st->column_types)
+        return 0;
+    int rc = check_columns(k->st, res);
+    if (!rc && e) {
+        e->columns_checked = true;
+        e->checked_types = k->st->column_types;
+    }
+    return rc;
+}
+
 static int
 rows_status(call *k, PGresult *r)
 {
@@ -382,14 +407,19 @@ rows_status(call *k, PGresult *r)
     return result_error(k->c, r, k->st->name);
 }
 
-static size_t
-row_bound(const PGresult *res, int row)
+/* Lean sizing first; after a getter found its column without room, full sizing, remembered
+ * for the statement on this connection. */
+static bool
+wants_full(const call *k)
 {
-    size_t n = 0;
-    int nf = PQnfields(res);
-    for (int c = 0; c < nf; c++)
-        n += pqg__field_bound(res, row, c);
-    return n;
+    return k->entry && k->entry->full_reserve;
+}
+
+static void
+note_full(call *k)
+{
+    if (k->entry)
+        k->entry->full_reserve = true;
 }
 
 int
@@ -411,7 +441,7 @@ pqg_query_one(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn deco
     if ((rc = start(&k, false, &res)))
         return call_end(&k, rc, -1);
     drain(k.c->pg);
-    if ((rc = rows_status(&k, res)) || (rc = check_columns(st, res))) {
+    if ((rc = rows_status(&k, res)) || (rc = check_result(&k, res))) {
         PQclear(res);
         return call_end(&k, rc, -1);
     }
@@ -422,14 +452,32 @@ pqg_query_one(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn deco
                                            st->name ? st->name : ""),
                         0);
     }
-    size_t size = row_bound(res, 0);
-    char *block = NULL;
-    if (size && !(block = pqg__malloc(size))) {
-        PQclear(res);
-        return call_end(&k, pqg__set_error(PQG_ENOMEM, st->name, "out of memory"), -1);
+    bool full = wants_full(&k);
+    char *block;
+    pqg_row row;
+    for (;;) {
+        pqg__layout lay;
+        if ((rc = pqg__layout_init(&lay, res, st, full))) {
+            PQclear(res);
+            return call_end(&k, rc, -1);
+        }
+        size_t size = pqg__layout_row_bound(&lay, res, 0);
+        block = NULL;
+        if (size && !(block = pqg__malloc(size))) {
+            pqg__layout_free(&lay);
+            PQclear(res);
+            return call_end(&k, pqg__set_error(PQG_ENOMEM, st->name, "out of memory"), -1);
+        }
+        pqg__row_init(&row, res, st, &lay, block, size);
+        decode(&row, dst);
+        pqg__layout_free(&lay);
+        if (!row.short_block)
+            break;
+        pqg__free(block);
+        memset(dst, 0, row_size);
+        full = true;
+        note_full(&k);
     }
-    pqg_row row = {.res = res, .row = 0, .st = st, .mem = {block, 0, size}};
-    decode(&row, dst);
     PQclear(res);
     if (row.err) {
         pqg__free(block);
@@ -463,7 +511,7 @@ pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
     if ((rc = start(&k, false, &res)))
         return call_end(&k, rc, -1);
     drain(k.c->pg);
-    if ((rc = rows_status(&k, res)) || (rc = check_columns(st, res))) {
+    if ((rc = rows_status(&k, res)) || (rc = check_result(&k, res))) {
         PQclear(res);
         return call_end(&k, rc, -1);
     }
@@ -472,20 +520,40 @@ pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
         PQclear(res);
         return call_end(&k, 0, 0);
     }
-    /* One pass to size everything, one allocation, then the getters bump-allocate. */
-    size_t head = pqg__align((size_t)n * row_size, 16), size = head;
-    for (int i = 0; i < n; i++)
-        size += row_bound(res, i);
-    char *block = pqg__malloc(size);
-    if (!block) {
-        PQclear(res);
-        return call_end(&k, pqg__set_error(PQG_ENOMEM, st->name, "out of memory"), -1);
-    }
-    memset(block, 0, head);
-    pqg_row row = {.res = res, .st = st, .mem = {block + head, 0, size - head}};
-    for (int i = 0; i < n && !row.err; i++) {
-        row.row = i;
-        decode(&row, block + (size_t)i * row_size);
+    /* One pass to size everything (only the variable-length columns are looked at), one
+     * allocation, then the getters bump-allocate. */
+    size_t head = pqg__align((size_t)n * row_size, 16);
+    bool full = wants_full(&k);
+    char *block;
+    pqg_row row;
+    for (;;) {
+        pqg__layout lay;
+        if ((rc = pqg__layout_init(&lay, res, st, full))) {
+            PQclear(res);
+            return call_end(&k, rc, -1);
+        }
+        size_t size = head + (size_t)n * lay.per_row;
+        if (lay.n_var)
+            for (int i = 0; i < n; i++)
+                size += pqg__layout_row_bound(&lay, res, i) - lay.per_row;
+        block = pqg__malloc(size);
+        if (!block) {
+            pqg__layout_free(&lay);
+            PQclear(res);
+            return call_end(&k, pqg__set_error(PQG_ENOMEM, st->name, "out of memory"), -1);
+        }
+        memset(block, 0, head);
+        pqg__row_init(&row, res, st, &lay, block + head, size - head);
+        for (int i = 0; i < n && !row.err; i++) {
+            row.row = i;
+            decode(&row, block + (size_t)i * row_size);
+        }
+        pqg__layout_free(&lay);
+        if (!row.short_block)
+            break;
+        pqg__free(block);
+        full = true;
+        note_full(&k);
     }
     PQclear(res);
     if (row.err) {
@@ -510,7 +578,15 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
     PGresult *res;
     if ((rc = start(&k, true, &res)))
         return call_end(&k, rc, -1);
-    if ((rc = check_columns(st, res))) {
+    if ((rc = check_result(&k, res))) {
+        PQclear(res);
+        drain(k.c->pg);
+        return call_end(&k, rc, -1);
+    }
+    /* The columns are the same in every single-row result: one layout serves them all. */
+    bool full = wants_full(&k);
+    pqg__layout lay;
+    if ((rc = pqg__layout_init(&lay, res, st, full))) {
         PQclear(res);
         drain(k.c->pg);
         return call_end(&k, rc, -1);
@@ -523,29 +599,39 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
     int stop = 0;
     while (res) {
         ExecStatusType s = PQresultStatus(res);
-        if (s == PGRES_SINGLE_TUPLE && !stop && !rc) {
-            size_t need = head + row_bound(res, 0);
-            if (need > cap) {
-                char *nb = pqg__realloc(buf, need);
-                if (!nb) {
-                    rc = pqg__set_error(PQG_ENOMEM, st->name, "out of memory");
-                } else {
+        if (s == PGRES_SINGLE_TUPLE) {
+            while (!stop && !rc) {
+                size_t need = head + pqg__layout_row_bound(&lay, res, 0);
+                if (need > cap) {
+                    char *nb = pqg__realloc(buf, need);
+                    if (!nb) {
+                        rc = pqg__set_error(PQG_ENOMEM, st->name, "out of memory");
+                        break;
+                    }
                     buf = nb;
                     cap = need;
                 }
-            }
-            if (!rc) {
                 memset(buf, 0, head);
-                pqg_row row = {.res = res, .row = 0, .st = st, .mem = {buf + head, 0, cap - head}};
+                pqg_row row;
+                pqg__row_init(&row, res, st, &lay, buf + head, cap - head);
                 decode(&row, buf);
+                if (row.short_block) {
+                    /* Decode the same row again with room in every column. */
+                    pqg__layout_free(&lay);
+                    full = true;
+                    note_full(&k);
+                    rc = pqg__layout_init(&lay, res, st, full);
+                    continue;
+                }
                 if (row.err) {
                     rc = row.err;
                 } else {
                     count++;
                     stop = fn(buf, userdata);
                 }
+                break;
             }
-        } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && !rc) {
+        } else if (s != PGRES_TUPLES_OK && !rc) {
             rc = (s == PGRES_COMMAND_OK)
                      ? pqg__set_error(PQG_EDECODE, st->name, "query %s: returned no result set",
                                       st->name ? st->name : "")
@@ -555,6 +641,7 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
         res = PQgetResult(k.c->pg);
     }
     pqg__free(buf);
+    pqg__layout_free(&lay);
     if (!rc && PQstatus(k.c->pg) != CONNECTION_OK)
         rc = result_error(k.c, NULL, st->name);
     if (rc)

@@ -29,6 +29,7 @@ typedef struct batch {
     void *userdata;
     char *scratch;         /* decoded rows of the current item; grown, never shrunk */
     size_t scratch_cap;
+    bool full_layout;      /* a getter needed room the lean sizing did not give (conn.c) */
     int first_rc;          /* first failing item's code, 0 if none */
     size_t first_item;
     pqg_error first_err;   /* and its details, restored as the last error at the end */
@@ -122,25 +123,37 @@ check_columns(batch *b, const PGresult *res)
 static int
 decode_rows(batch *b, const PGresult *res, int n)
 {
-    size_t head = pqg__align((size_t)n * b->row_size, 16), size = head;
-    int nf = PQnfields(res);
-    for (int r = 0; r < n; r++)
-        for (int f = 0; f < nf; f++)
-            size += pqg__field_bound(res, r, f);
-    if (size > b->scratch_cap) {
-        char *p = pqg__realloc(b->scratch, size);
-        if (!p)
-            return pqg__set_error(PQG_ENOMEM, b->st->name, "out of memory");
-        b->scratch = p;
-        b->scratch_cap = size;
+    size_t head = pqg__align((size_t)n * b->row_size, 16);
+    for (;;) {
+        pqg__layout lay;
+        int rc = pqg__layout_init(&lay, res, b->st, b->full_layout);
+        if (rc)
+            return rc;
+        size_t size = head + (size_t)n * lay.per_row;
+        if (lay.n_var)
+            for (int r = 0; r < n; r++)
+                size += pqg__layout_row_bound(&lay, res, r) - lay.per_row;
+        if (size > b->scratch_cap) {
+            char *p = pqg__realloc(b->scratch, size);
+            if (!p) {
+                pqg__layout_free(&lay);
+                return pqg__set_error(PQG_ENOMEM, b->st->name, "out of memory");
+            }
+            b->scratch = p;
+            b->scratch_cap = size;
+        }
+        memset(b->scratch, 0, head);
+        pqg_row row;
+        pqg__row_init(&row, res, b->st, &lay, b->scratch + head, size - head);
+        for (int r = 0; r < n && !row.err; r++) {
+            row.row = r;
+            b->decode(&row, b->scratch + (size_t)r * b->row_size);
+        }
+        pqg__layout_free(&lay);
+        if (!row.short_block)
+            return row.err;
+        b->full_layout = true; /* and again, with room in every column */
     }
-    memset(b->scratch, 0, head);
-    pqg_row row = {.res = res, .st = b->st, .mem = {b->scratch + head, 0, size - head}};
-    for (int r = 0; r < n && !row.err; r++) {
-        row.row = r;
-        b->decode(&row, b->scratch + (size_t)r * b->row_size);
-    }
-    return row.err;
 }
 
 /* Item i's result (already read) to the callback. */

@@ -154,15 +154,32 @@ pqg__check_broken(pqg__conn *c, const char *sqlstate)
 
 static void pool_free(pqg__pool *p);
 
+/* A connection released this recently answered its last statement: handing it out without
+ * the poll() of conn_alive() saves a syscall per lease where it counts, on a busy pool (where
+ * connections come back within microseconds). A backend that died within the window fails
+ * that statement with PQG_ECONN, which marks the connection broken, and its release replaces
+ * it. The window is kept short, and once any connection of the pool is found broken, every
+ * connection released before that is checked again (a restart or a mass pg_terminate_backend
+ * kills them all): a caller that waits a moment after such an event gets live connections. */
+#define FRESH_US INT64_C(20000)
+
+static void
+deadline_from(struct timespec *ts, int64_t t0_us, int64_t ms)
+{
+    int64_t at = t0_us + ms * 1000;
+    ts->tv_sec = (time_t)(at / 1000000);
+    ts->tv_nsec = (long)(at % 1000000) * 1000L;
+}
+
+/* The fast path takes the lock once: pop an idle connection and count the acquire. A
+ * connection found expired or dead afterwards is closed and the count taken back. */
 int
 pqg__lease(pqg__pool *p, pqg__conn **out)
 {
     *out = NULL;
     int64_t t0 = pqg__now_us();
-    bool waited = false;
+    bool waited = false, have_deadline = false;
     struct timespec deadline;
-    if (p->cfg.acquire_timeout_ms > 0)
-        abs_deadline(&deadline, p->cfg.acquire_timeout_ms);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (p->closing) {
@@ -181,14 +198,16 @@ pqg__lease(pqg__pool *p, pqg__conn **out)
             c->next = NULL;
             p->n_idle--;
             p->in_use++;
+            p->stats.acquire_count++;
+            int64_t now = waited ? pqg__now_us() : t0;
+            if (waited)
+                p->stats.acquire_wait_us += (uint64_t)(now - t0);
+            bool fresh = now - c->idle_since_us < FRESH_US && c->idle_since_us > p->broken_us;
             pthread_mutex_unlock(&p->mu);
-            bool expired = pqg__now_us() >= c->expires_us;
-            if (!expired && conn_alive(c)) {
-                pthread_mutex_lock(&p->mu);
-                p->stats.acquire_count++;
-                if (waited)
-                    p->stats.acquire_wait_us += (uint64_t)(pqg__now_us() - t0);
-                pthread_mutex_unlock(&p->mu);
+            bool expired = now >= c->expires_us;
+            bool alive = !expired && (fresh ? !c->broken && PQstatus(c->pg) == CONNECTION_OK
+                                            : conn_alive(c));
+            if (alive) {
                 *out = c;
                 break;
             }
@@ -196,10 +215,13 @@ pqg__lease(pqg__pool *p, pqg__conn **out)
             pthread_mutex_lock(&p->mu);
             p->in_use--;
             p->total--;
-            if (expired)
+            p->stats.acquire_count--;
+            if (expired) {
                 p->stats.closed_lifetime++;
-            else
+            } else {
                 p->stats.closed_broken++;
+                p->broken_us = now;
+            }
             continue;
         }
         if (p->total < p->cfg.max_conns) {
@@ -211,7 +233,8 @@ pqg__lease(pqg__pool *p, pqg__conn **out)
             if (!c) {
                 p->total--;
                 p->in_use--;
-                pthread_cond_signal(&p->cv_free);
+                if (p->waiting)
+                    pthread_cond_signal(&p->cv_free);
                 pthread_mutex_unlock(&p->mu);
                 return PQG_ECONN;
             }
@@ -222,6 +245,10 @@ pqg__lease(pqg__pool *p, pqg__conn **out)
             pthread_mutex_unlock(&p->mu);
             *out = c;
             break;
+        }
+        if (p->cfg.acquire_timeout_ms > 0 && !have_deadline) {
+            deadline_from(&deadline, t0, p->cfg.acquire_timeout_ms);
+            have_deadline = true;
         }
         p->waiting++;
         waited = true;
@@ -274,25 +301,29 @@ pqg__unlease(pqg__conn *c)
             c->broken = true; /* mid-result or unknown: not reusable */
         }
     }
+    int64_t now = pqg__now_us();
+    bool expired = now >= c->expires_us;
     pthread_mutex_lock(&p->mu);
     p->in_use--;
-    bool expired = pqg__now_us() >= c->expires_us;
     bool drop = p->closing || c->broken || expired;
     if (drop) {
         p->total--;
-        if (c->broken)
+        if (c->broken) {
             p->stats.closed_broken++;
-        else if (expired)
+            p->broken_us = now;
+        } else if (expired) {
             p->stats.closed_lifetime++;
+        }
     } else {
-        c->idle_since_us = pqg__now_us();
+        c->idle_since_us = now;
         c->next = p->idle;
         p->idle = c;
         p->n_idle++;
     }
+    /* pqg_pool_close waits on cv_free too, for in_use to drop: it sets closing first. */
     if (p->closing)
         pthread_cond_broadcast(&p->cv_free);
-    else
+    else if (p->waiting)
         pthread_cond_signal(&p->cv_free);
     bool free_pool = p->orphaned && p->in_use == 0 && p->waiting == 0;
     pthread_mutex_unlock(&p->mu);
@@ -358,6 +389,8 @@ health_pass(pqg__pool *p)
     p->stats.closed_lifetime += c_life;
     p->stats.closed_idle += c_idle;
     p->stats.closed_health += c_health;
+    if (c_health)
+        p->broken_us = pqg__now_us();
     pthread_cond_broadcast(&p->cv_free);
     while (!p->closing && p->total < p->cfg.min_conns) {
         p->total++;

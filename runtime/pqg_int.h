@@ -81,6 +81,9 @@ typedef struct pqg__stmt_entry {
     const char *sql;       /* st->sql when prepared: a reused (stack) descriptor is caught */
     char *name;            /* prepared name on this connection (deduplicated) */
     bool prepared;         /* false after the server lost it (26000) or the plan changed */
+    bool full_reserve;     /* a getter wrote text for a fixed-size column: size every column */
+    bool columns_checked;  /* its result columns matched the descriptor since it was prepared */
+    const uint32_t *checked_types;  /* the column_types they were checked against */
 } pqg__stmt_entry;
 
 struct pqg__conn {
@@ -109,6 +112,7 @@ struct pqg__pool {
     int total;                  /* open plus being opened */
     int n_idle, in_use, waiting;
     int checking;               /* idle connections the health thread is pinging */
+    int64_t broken_us;          /* when a connection was last found broken (pool.c) */
     bool closing, orphaned, health_running;
     pthread_t health;
     pqg_pool_stats stats;
@@ -216,21 +220,85 @@ const char *pqg__dec_interval(const char *v, int len, uint32_t oid, void *out);
 /* 1-based index of the label, 0 when unknown. */
 int pqg__enum_lookup(const char *v, size_t len, const char *const *labels, int n_labels);
 
-/* Bytes of the result block the getters may need for field (row, col). */
-size_t pqg__field_bound(const PGresult *res, int row, int col);
+/* How a column's bytes in the result block are bounded, decided once per result. */
+enum {
+    PQG__COL_FIXED = 0,    /* fixed-size binary value decoded into the row struct: 0 bytes */
+    PQG__COL_RESERVED,     /* fixed-size, with room for any getter (numeric text, bytes) */
+    PQG__COL_TEXT,         /* text-like: the value and a NUL */
+    PQG__COL_NUMERIC,      /* numeric: its decimal text */
+    PQG__COL_ARRAY,        /* a known array type: decoded items */
+    PQG__COL_OTHER         /* anything else (enums, extension types, text-format values) */
+};
+
+typedef struct pqg__col {
+    uint32_t oid;          /* the server's type (checked against the stmt when declared) */
+    uint8_t kind;          /* PQG__COL_* */
+} pqg__col;
+
+#define PQG__COLS_INLINE 32
+
+/* The columns of one result: what getters check per value (no libpq call per value for the
+ * type or the column count) and what the block sizing pass needs per row: only the columns in
+ * var[] are looked at row by row, fixed-size ones cost nothing. Lives on the caller's stack. */
+typedef struct pqg__layout {
+    int n;                 /* columns */
+    int n_var;             /* columns sized per row, listed in var[] */
+    bool full;             /* every column sized for any getter (see pqg_row.short_block) */
+    size_t per_row;        /* bytes reserved per row whatever the values */
+    pqg__col *cols;
+    int *var;
+    void *heap;            /* cols and var when wider than PQG__COLS_INLINE */
+    pqg__col cols_inline[PQG__COLS_INLINE];
+    int var_inline[PQG__COLS_INLINE];
+} pqg__layout;
+
+/* Fills l for res, a result whose columns passed the stmt check (st->column_types, when given,
+ * equal the server's types, so they are used without asking libpq). full: reserve room in
+ * fixed-size columns for getters that write text or bytes for them. Returns 0 or PQG_ENOMEM
+ * (only for results wider than PQG__COLS_INLINE). Release with pqg__layout_free(). */
+int pqg__layout_init(pqg__layout *l, const PGresult *res, const pqg_stmt *st, bool full);
+void pqg__layout_free(pqg__layout *l);
+/* Bytes of the result block the getters may need for row `row` of res. */
+size_t pqg__layout_row_bound(const pqg__layout *l, const PGresult *res, int row);
 
 /* A row being decoded. */
 struct pqg_row {
     const PGresult *res;
     int row;
     int err;
+    int nfields;
+    bool full;             /* the layout is full: a short block is a sizing bug */
+    bool short_block;      /* a getter needed bytes the lean sizing did not reserve: the driver
+                            * decodes again with a full layout (err is set, no message) */
+    const pqg__col *cols;  /* nfields entries */
     const pqg_stmt *st;
     pqg__bump mem;
 };
 
+/* Starts decoding res with layout l into the block [mem, mem + cap). */
+static inline void
+pqg__row_init(pqg_row *r, const PGresult *res, const pqg_stmt *st, const pqg__layout *l,
+              char *mem, size_t cap)
+{
+    r->res = res;
+    r->row = 0;
+    r->err = 0;
+    r->nfields = l->n;
+    r->full = l->full;
+    r->short_block = false;
+    r->cols = l->cols;
+    r->st = st;
+    r->mem.base = mem;
+    r->mem.used = 0;
+    r->mem.cap = cap;
+}
+
 /* Sets r's sticky error (the first one wins) with a message naming query and column. */
 int pqg__row_error(pqg_row *r, int col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* n bytes of the result block for column col (valid), or NULL with r's error set (a short
+ * block under a lean layout only flags r->short_block). Borrowed from the block. */
+void *pqg__row_alloc(pqg_row *r, int col, size_t n, size_t align);
 
 /* args: the heap chain and declared types */
 void *pqg__args_alloc(pqg_args *a, size_t n);

@@ -23,6 +23,13 @@ isolation_sql(pqg_isolation iso)
     }
 }
 
+/* Microseconds since t0, or 0 when the clock was not read (no tracer then). */
+static int64_t
+since(int64_t t0)
+{
+    return t0 ? pqg__now_us() - t0 : 0;
+}
+
 int
 pqg_begin(pqg_db *db, const pqg_tx_options *opts, pqg_db **out)
 {
@@ -31,7 +38,10 @@ pqg_begin(pqg_db *db, const pqg_tx_options *opts, pqg_db **out)
     *out = NULL;
     pqg__conn *c;
     bool leased;
-    int64_t t0 = pqg__now_us();
+    /* The clock is read only for tracers (durations of BEGIN, and COMMIT/ROLLBACK from it). */
+    bool known = db && (db->kind == PQG__KIND_POOL || db->kind == PQG__KIND_CONN ||
+                        db->kind == PQG__KIND_TX);
+    int64_t t0 = known && pqg__tracing(db->pool) ? pqg__now_us() : 0;
     int rc = pqg__resolve(db, &c, &leased);
     if (rc)
         return rc;
@@ -60,7 +70,7 @@ pqg_begin(pqg_db *db, const pqg_tx_options *opts, pqg_db **out)
     else
         snprintf(sql, sizeof sql, "SAVEPOINT pqg_sp_%d", level);
     rc = pqg__conn_command(c, sql, NULL);
-    pqg__trace_simple(tx->pool, PQG_TRACE_BEGIN, sql, pqg__now_us() - t0, rc);
+    pqg__trace_simple(tx->pool, PQG_TRACE_BEGIN, sql, since(t0), rc);
     if (rc) {
         pqg__free(tx);
         if (leased)
@@ -134,7 +144,7 @@ pqg_commit(pqg_db *tx)
         }
     }
     pqg__trace_simple(tx->pool, rc ? PQG_TRACE_ROLLBACK : PQG_TRACE_COMMIT,
-                      tx->level ? "RELEASE SAVEPOINT" : "COMMIT", pqg__now_us() - tx->begin_us,
+                      tx->level ? "RELEASE SAVEPOINT" : "COMMIT", since(tx->begin_us),
                       rc);
     finish(tx);
     return rc;
@@ -153,7 +163,7 @@ pqg_rollback(pqg_db *tx)
                               : rollback_level(tx);
     pqg__trace_simple(tx->pool, PQG_TRACE_ROLLBACK,
                       tx->level ? "ROLLBACK TO SAVEPOINT" : "ROLLBACK",
-                      pqg__now_us() - tx->begin_us, rc);
+                      since(tx->begin_us), rc);
     finish(tx);
     return rc;
 }
