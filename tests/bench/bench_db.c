@@ -389,11 +389,11 @@ pool_worker_main(void *arg)
 
     while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
         int32_t aid = 1 + (int32_t)(rng_next(&s) % N_ITEMS);
-        bench_get_abalance_row row;
+        pqg_null_int32 abalance;
 
-        if (bench_get_abalance(w->pool, aid, &row) != 0)
+        if (bench_get_abalance(w->pool, aid, &abalance) != 0)
             die("bench_get_abalance", pqg_last_error()->message);
-        sink += row.abalance.value;
+        sink += abalance.value;
         w->done++;
     }
     return NULL;
