@@ -196,25 +196,25 @@ an_add_rte(actx *c, scope *sc, const char *alias, size_t ncols)
 /* === statements === */
 
 void
-an_stmt(actx *c, scope *sc, const json_t *node, qres *out, const char **kind)
+an_stmt(actx *c, scope *sc, const pnode *node, qres *out, const char **kind)
 {
-    const json_t *in;
+    const pnode *in;
     const char *k = pn_node(node, &in);
     if (++c->depth > AN_MAX_DEPTH) {
         an_error(c, -1, NULL, "statement nested too deeply");
         c->depth--;
         return;
     }
-    if (k && !strcmp(k, "SelectStmt")) {
+    if (k && pn_kind_is(k, "SelectStmt")) {
         *kind = "select";
         an_select(c, sc, in, out);
-    } else if (k && !strcmp(k, "InsertStmt")) {
+    } else if (k && pn_kind_is(k, "InsertStmt")) {
         *kind = "insert";
         an_insert(c, sc, in, out);
-    } else if (k && !strcmp(k, "UpdateStmt")) {
+    } else if (k && pn_kind_is(k, "UpdateStmt")) {
         *kind = "update";
         an_update(c, sc, in, out);
-    } else if (k && !strcmp(k, "DeleteStmt")) {
+    } else if (k && pn_kind_is(k, "DeleteStmt")) {
         *kind = "delete";
         an_delete(c, sc, in, out);
     } else {
@@ -225,10 +225,10 @@ an_stmt(actx *c, scope *sc, const json_t *node, qres *out, const char **kind)
 
 /* Tables named by utility statements must exist. */
 static void
-check_relations(actx *c, const json_t *list)
+check_relations(actx *c, const pnode *list)
 {
     for (size_t i = 0; i < pn_len(list); i++) {
-        const json_t *rv;
+        const pnode *rv;
         if (!pn_is(pn_at(list, i), "RangeVar", &rv))
             continue;
         const char *name = pn_str(rv, "relname");
@@ -240,22 +240,22 @@ check_relations(actx *c, const json_t *list)
 /* Utility statements (TRUNCATE, NOTIFY, CALL, SET, LOCK, REFRESH...): no columns; parameters
  * only where an expression gives them a type. */
 static void
-an_utility(actx *c, scope *sc, const char *k, const json_t *in)
+an_utility(actx *c, scope *sc, const char *k, const pnode *in)
 {
-    if (!strcmp(k, "TruncateStmt")) {
+    if (pn_kind_is(k, "TruncateStmt")) {
         check_relations(c, pn_list(in, "relations"));
-    } else if (!strcmp(k, "LockStmt")) {
+    } else if (pn_kind_is(k, "LockStmt")) {
         check_relations(c, pn_list(in, "relations"));
-    } else if (!strcmp(k, "RefreshMatViewStmt")) {
-        const json_t *rv = pn_obj(in, "relation");
+    } else if (pn_kind_is(k, "RefreshMatViewStmt")) {
+        const pnode *rv = pn_obj(in, "relation");
         const char *name = pn_str(rv, "relname");
         const cat_table *t = name ? catalog_table(c->cat, pn_str(rv, "schemaname"), name) : NULL;
         if (name && !t)
             an_error(c, pn_loc(rv), NULL, "relation \"%s\" does not exist", name);
         else if (t && t->kind != CAT_MATVIEW)
             an_error(c, pn_loc(rv), NULL, "\"%s\" is not a materialized view", name);
-    } else if (!strcmp(k, "CallStmt")) {
-        const json_t *fc = pn_obj(in, "funccall"); /* a bare FuncCall */
+    } else if (pn_kind_is(k, "CallStmt")) {
+        const pnode *fc = pn_obj(in, "funccall"); /* a bare FuncCall */
         if (fc)
             an_func(c, sc, fc, NULL);
     }
@@ -269,20 +269,20 @@ cmd_is(const src_stmt *st, const char *a)
 
 /* :copyfrom must be INSERT INTO t (cols) VALUES ($1, $2, ...) with one row of bare params. */
 static void
-check_copyfrom(actx *c, const char *k, const json_t *in)
+check_copyfrom(actx *c, const char *k, const pnode *in)
 {
     const char *why = NULL;
-    const json_t *sel = NULL, *rows = NULL;
-    if (!k || strcmp(k, "InsertStmt") != 0)
+    const pnode *sel = NULL, *rows = NULL;
+    if (!k || !pn_kind_is(k, "InsertStmt"))
         why = "it is not an INSERT";
     else if (pn_obj(in, "onConflictClause") || pn_list(in, "returningList") ||
              pn_obj(in, "withClause"))
         why = "COPY cannot do ON CONFLICT, RETURNING or WITH";
-    else if (!pn_is(json_object_get(in, "selectStmt"), "SelectStmt", &sel) ||
+    else if (!pn_is(pn_get(in, "selectStmt"), "SelectStmt", &sel) ||
              !(rows = pn_list(sel, "valuesLists")) || pn_len(rows) != 1)
         why = "it must insert exactly one VALUES row";
     else {
-        const json_t *row, *items;
+        const pnode *row, *items;
         row = pn_at(rows, 0);
         items = pn_is(row, "List", &row) ? pn_list(row, "items") : NULL;
         for (size_t i = 0; i < pn_len(items); i++)
@@ -372,20 +372,20 @@ analyze_query_free(an_query *q)
 }
 
 /* Parses text (same length as c->orig); reports syntax errors. Returns the loaded tree (caller
- * decrefs) or NULL. */
-static json_t *
+ * owns; release with pn_doc_free()) or NULL. */
+static pn_doc *
 parse(actx *c, const char *text)
 {
     PgQueryParseResult r = pg_query_parse(text);
-    json_t *tree = NULL;
+    pn_doc *tree = NULL;
     if (r.error) {
         size_t off = source_cursor_to_offset(text, r.error->cursorpos);
         an_error(c, (int)off, NULL, "%s", r.error->message ? r.error->message : "syntax error");
     } else {
-        json_error_t je;
-        tree = json_loadb(r.parse_tree, strlen(r.parse_tree), 0, &je);
+        char err[160];
+        tree = pn_doc_parse(r.parse_tree, strlen(r.parse_tree), err, sizeof err);
         if (!tree)
-            an_error(c, -1, NULL, "cannot read the parse tree: %s", je.text);
+            an_error(c, -1, NULL, "cannot read the parse tree: %s", err);
     }
     pg_query_free_parse_result(r);
     return tree;
@@ -398,11 +398,11 @@ query_body(actx *c, an_query *out)
     const src_stmt *st = c->st;
     c->sql = an_prescan(c);
     c->tree = c->n_errors ? NULL : parse(c, c->sql);
-    const json_t *stmts = pn_list(c->tree, "stmts");
+    const pnode *stmts = pn_list(pn_doc_root(c->tree), "stmts");
     if (c->tree && pn_len(stmts) != 1) {
         an_error(c, -1, NULL, "a query must be exactly one statement");
     } else if (c->tree) {
-        const json_t *node = json_object_get(pn_at(stmts, 0), "stmt"), *in;
+        const pnode *node = pn_get(pn_at(stmts, 0), "stmt"), *in;
         const char *k = pn_node(node, &in);
         qres q = {0};
         scope sc = {0};
@@ -445,7 +445,7 @@ analyze_query(const catalog *cat, const src_stmt *st, an_query *out, diag_list *
     jmp_buf oom;
     c->ar.oom = &oom;
     if (setjmp(oom)) {
-        json_decref(c->tree);
+        pn_doc_free(c->tree);
         an_arena_free(&c->ar);
         free(c);
         analyze_query_free(out);
@@ -456,7 +456,7 @@ analyze_query(const catalog *cat, const src_stmt *st, an_query *out, diag_list *
     c->st = st;
     c->orig = st->sql;
     query_body(c, out);
-    json_decref(c->tree);
+    pn_doc_free(c->tree);
     int errs = c->n_errors;
     an_arena_free(&c->ar);
     free(c);
@@ -468,7 +468,7 @@ analyze_query(const catalog *cat, const src_stmt *st, an_query *out, diag_list *
 }
 
 int
-analyze_view(const catalog *cat, const json_t *query, const src_stmt *st, an_column **cols,
+analyze_view(const catalog *cat, const pnode *query, const src_stmt *st, an_column **cols,
              size_t *n, diag_list *d)
 {
     *cols = NULL;

@@ -6,12 +6,12 @@
 #ifndef PQGEN_ANALYZE_H
 #define PQGEN_ANALYZE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "catalog.h"
 #include "diag.h"
+#include "pgnode.h"
 #include "source.h"
 
 typedef struct an_column {
@@ -49,7 +49,7 @@ void analyze_query_free(an_query *q);
 /* Infers the columns of a view / materialized view / CREATE TABLE AS query: `query` is the
  * wrapped SelectStmt node parsed from st->sql. Returns 0 and sets *cols (caller owns; release
  * with analyze_columns_free()), -1 after reporting errors to d, or -2 on out of memory. */
-int analyze_view(const catalog *c, const json_t *query, const src_stmt *st, an_column **cols,
+int analyze_view(const catalog *c, const pnode *query, const src_stmt *st, an_column **cols,
                  size_t *n, diag_list *d);
 void analyze_columns_free(an_column *cols, size_t n);
 

@@ -9,14 +9,14 @@
 #include <string.h>
 
 static int
-colname(actx *c, const json_t *node, const char **name, int depth)
+colname(actx *c, const pnode *node, const char **name, int depth)
 {
-    const json_t *in;
+    const pnode *in;
     const char *k = pn_node(node, &in);
     if (!k || depth > 50)
         return 0;
-    if (!strcmp(k, "ColumnRef")) {
-        const json_t *f = pn_list(in, "fields");
+    if (pn_kind_is(k, "ColumnRef")) {
+        const pnode *f = pn_list(in, "fields");
         const char *s = pn_sval(pn_at(f, pn_len(f) ? pn_len(f) - 1 : 0));
         if (s) {
             *name = s;
@@ -24,8 +24,8 @@ colname(actx *c, const json_t *node, const char **name, int depth)
         }
         return 0;
     }
-    if (!strcmp(k, "A_Indirection")) {
-        const json_t *ind = pn_list(in, "indirection");
+    if (pn_kind_is(k, "A_Indirection")) {
+        const pnode *ind = pn_list(in, "indirection");
         for (size_t i = pn_len(ind); i-- > 0;) {
             const char *s = pn_sval(pn_at(ind, i));
             if (s) {
@@ -35,9 +35,9 @@ colname(actx *c, const json_t *node, const char **name, int depth)
             if (pn_is(pn_at(ind, i), "A_Star", NULL))
                 break;
         }
-        return colname(c, json_object_get(in, "arg"), name, depth + 1);
+        return colname(c, pn_get(in, "arg"), name, depth + 1);
     }
-    if (!strcmp(k, "FuncCall")) {
+    if (pn_kind_is(k, "FuncCall")) {
         const char *s = pn_last_name(pn_list(in, "funcname"));
         if (s) {
             *name = s;
@@ -45,7 +45,7 @@ colname(actx *c, const json_t *node, const char **name, int depth)
         }
         return 0;
     }
-    if (!strcmp(k, "A_Expr")) {
+    if (pn_kind_is(k, "A_Expr")) {
         const char *kind = pn_str(in, "kind");
         if (kind && !strcmp(kind, "AEXPR_NULLIF")) {
             *name = "nullif";
@@ -53,8 +53,8 @@ colname(actx *c, const json_t *node, const char **name, int depth)
         }
         return 0;
     }
-    if (!strcmp(k, "TypeCast")) {
-        int s = colname(c, json_object_get(in, "arg"), name, depth + 1);
+    if (pn_kind_is(k, "TypeCast")) {
+        int s = colname(c, pn_get(in, "arg"), name, depth + 1);
         if (s <= 1) {
             const char *tn = pn_last_name(pn_list(pn_obj(in, "typeName"), "names"));
             if (tn) {
@@ -64,9 +64,9 @@ colname(actx *c, const json_t *node, const char **name, int depth)
         }
         return s;
     }
-    if (!strcmp(k, "CollateClause"))
-        return colname(c, json_object_get(in, "arg"), name, depth + 1);
-    if (!strcmp(k, "SubLink")) {
+    if (pn_kind_is(k, "CollateClause"))
+        return colname(c, pn_get(in, "arg"), name, depth + 1);
+    if (pn_kind_is(k, "SubLink")) {
         const char *t = pn_str(in, "subLinkType");
         if (t && !strcmp(t, "EXISTS_SUBLINK")) {
             *name = "exists";
@@ -77,46 +77,46 @@ colname(actx *c, const json_t *node, const char **name, int depth)
             return 2;
         }
         if (t && !strcmp(t, "EXPR_SUBLINK")) {
-            const json_t *sel;
-            if (pn_is(json_object_get(in, "subselect"), "SelectStmt", &sel)) {
-                const json_t *tl = pn_list(sel, "targetList"), *rt;
+            const pnode *sel;
+            if (pn_is(pn_get(in, "subselect"), "SelectStmt", &sel)) {
+                const pnode *tl = pn_list(sel, "targetList"), *rt;
                 if (pn_len(tl) >= 1 && pn_is(pn_at(tl, 0), "ResTarget", &rt)) {
                     if (pn_str(rt, "name")) {
                         *name = pn_str(rt, "name");
                         return 2;
                     }
-                    return colname(c, json_object_get(rt, "val"), name, depth + 1);
+                    return colname(c, pn_get(rt, "val"), name, depth + 1);
                 }
             }
         }
         return 0;
     }
-    if (!strcmp(k, "CaseExpr")) {
+    if (pn_kind_is(k, "CaseExpr")) {
         *name = "case";
         return 1;
     }
-    if (!strcmp(k, "A_ArrayExpr")) {
+    if (pn_kind_is(k, "A_ArrayExpr")) {
         *name = "array";
         return 2;
     }
-    if (!strcmp(k, "RowExpr")) {
+    if (pn_kind_is(k, "RowExpr")) {
         *name = "row";
         return 2;
     }
-    if (!strcmp(k, "CoalesceExpr")) {
+    if (pn_kind_is(k, "CoalesceExpr")) {
         *name = "coalesce";
         return 2;
     }
-    if (!strcmp(k, "MinMaxExpr")) {
+    if (pn_kind_is(k, "MinMaxExpr")) {
         const char *op = pn_str(in, "op");
         *name = op && !strcmp(op, "IS_LEAST") ? "least" : "greatest";
         return 2;
     }
-    if (!strcmp(k, "GroupingFunc")) {
+    if (pn_kind_is(k, "GroupingFunc")) {
         *name = "grouping";
         return 2;
     }
-    if (!strcmp(k, "SQLValueFunction")) {
+    if (pn_kind_is(k, "SQLValueFunction")) {
         static const struct {
             const char *op, *name;
         } m[] = {
@@ -149,7 +149,7 @@ colname(actx *c, const json_t *node, const char **name, int depth)
 }
 
 const char *
-an_colname(actx *c, const json_t *node, bool *unnamed)
+an_colname(actx *c, const pnode *node, bool *unnamed)
 {
     const char *name = NULL;
     int s = colname(c, node, &name, 0);

@@ -148,9 +148,9 @@ unknown_in_scope(const scope *sc)
 }
 
 bool
-an_colref(actx *c, scope *sc, const json_t *cref, aval *out)
+an_colref(actx *c, scope *sc, const pnode *cref, aval *out)
 {
-    const json_t *fields = pn_list(cref, "fields");
+    const pnode *fields = pn_list(cref, "fields");
     size_t nf = pn_len(fields);
     int loc = pn_loc(cref);
     memset(out, 0, sizeof *out);

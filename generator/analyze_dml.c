@@ -10,7 +10,7 @@
 #include "pgcatalog.h"
 
 static const cat_table *
-target_table(actx *c, const json_t *rv)
+target_table(actx *c, const pnode *rv)
 {
     const char *name = pn_str(rv, "relname");
     if (!name) {
@@ -49,7 +49,7 @@ target_column(actx *c, const cat_table *t, const char *name, int loc)
 /* A value assigned to a column: parameters take the column's type, name and nullability;
  * values of a builtin type that cannot be assigned are errors. */
 static void
-assign(actx *c, scope *sc, const json_t *node, const cat_column *col)
+assign(actx *c, scope *sc, const pnode *node, const cat_column *col)
 {
     if (!node || pn_is(node, "SetToDefault", NULL))
         return;
@@ -59,7 +59,7 @@ assign(actx *c, scope *sc, const json_t *node, const cat_column *col)
         return;
     uint32_t from = cat_tref_resolver_id(v.t), to = cat_tref_resolver_id(col->type);
     if (from && to && !pgc_can_coerce(from, to, 'a')) {
-        const json_t *in;
+        const pnode *in;
         pn_node(node, &in);
         an_error(c, pn_loc(in), "rewrite or cast the expression",
                  "column \"%s\" is of type %s but expression is of type %s", col->name,
@@ -69,22 +69,22 @@ assign(actx *c, scope *sc, const json_t *node, const cat_column *col)
 
 /* SET a = x, (b, c) = (y, z), (d, e) = (SELECT ...) */
 static void
-set_list(actx *c, scope *sc, const cat_table *t, const json_t *list)
+set_list(actx *c, scope *sc, const cat_table *t, const pnode *list)
 {
     for (size_t i = 0; i < pn_len(list); i++) {
-        const json_t *rt;
+        const pnode *rt;
         if (!pn_is(pn_at(list, i), "ResTarget", &rt))
             continue;
         const char *name = pn_str(rt, "name");
-        const json_t *val = json_object_get(rt, "val"), *mar;
+        const pnode *val = pn_get(rt, "val"), *mar;
         if (!name)
             continue;
         const cat_column *col = target_column(c, t, name, pn_loc(rt));
         if (pn_is(val, "MultiAssignRef", &mar)) {
-            const json_t *src = json_object_get(mar, "source"), *row;
+            const pnode *src = pn_get(mar, "source"), *row;
             long long colno = pn_int(mar, "colno", 1);
             if (pn_is(src, "RowExpr", &row)) {
-                const json_t *args = pn_list(row, "args");
+                const pnode *args = pn_list(row, "args");
                 if (col && colno >= 1 && (size_t)colno <= pn_len(args))
                     assign(c, sc, pn_at(args, (size_t)colno - 1), col);
             } else if (colno == 1) {
@@ -113,7 +113,7 @@ set_list(actx *c, scope *sc, const cat_table *t, const json_t *list)
  * run time: reported at the column list (or the table name when there is none). Columns
  * whose NOT NULL comes from a domain are left alone: the domain may have a default. */
 static void
-check_not_null(actx *c, const cat_table *t, const json_t *rv, const json_t *cols,
+check_not_null(actx *c, const cat_table *t, const pnode *rv, const pnode *cols,
                const cat_column *const *tcols, size_t ncols, bool has_values)
 {
     const char *missing[8];
@@ -135,7 +135,7 @@ check_not_null(actx *c, const cat_table *t, const json_t *rv, const json_t *cols
     if (n == 0)
         return;
     int loc = pn_loc(rv);
-    const json_t *rt;
+    const pnode *rt;
     if (pn_len(cols) && pn_is(pn_at(cols, 0), "ResTarget", &rt))
         loc = pn_loc(rt);
     if (n == 1) {
@@ -156,17 +156,17 @@ check_not_null(actx *c, const cat_table *t, const json_t *rv, const json_t *cols
 }
 
 void
-an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
+an_insert(actx *c, scope *parent, const pnode *ins, qres *out)
 {
     scope sc = {0};
     sc.parent = parent;
     an_with(c, &sc, pn_obj(ins, "withClause"));
-    const json_t *rv = pn_obj(ins, "relation");
+    const pnode *rv = pn_obj(ins, "relation");
     const cat_table *t = target_table(c, rv);
     if (!t)
         return;
     /* target columns */
-    const json_t *cols = pn_list(ins, "cols");
+    const pnode *cols = pn_list(ins, "cols");
     size_t ncols = cols ? pn_len(cols) : t->n_cols;
     const cat_column **tcols = an_alloc(&c->ar, (ncols ? ncols : 1) * sizeof *tcols);
     int *tlocs = an_alloc(&c->ar, (ncols ? ncols : 1) * sizeof *tlocs);
@@ -176,7 +176,7 @@ an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
             tlocs[i] = pn_loc(rv);
             continue;
         }
-        const json_t *rt;
+        const pnode *rt;
         if (!pn_is(pn_at(cols, i), "ResTarget", &rt) || !pn_str(rt, "name"))
             continue;
         tlocs[i] = pn_loc(rt);
@@ -186,23 +186,23 @@ an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
                 an_error(c, pn_loc(rt), NULL, "column \"%s\" specified more than once",
                          tcols[i]->name);
     }
-    check_not_null(c, t, rv, cols, tcols, ncols, json_object_get(ins, "selectStmt") != NULL);
+    check_not_null(c, t, rv, cols, tcols, ncols, pn_get(ins, "selectStmt") != NULL);
     /* values: the target table is not in scope for them */
-    const json_t *selnode = json_object_get(ins, "selectStmt"), *sel;
+    const pnode *selnode = pn_get(ins, "selectStmt"), *sel;
     if (selnode && pn_is(selnode, "SelectStmt", &sel)) {
-        const json_t *rows = pn_list(sel, "valuesLists");
+        const pnode *rows = pn_list(sel, "valuesLists");
         const char *op = pn_str(sel, "op");
         bool simple_values = rows && !pn_list(sel, "sortClause") &&
-                             !json_object_get(sel, "limitCount") && !pn_obj(sel, "withClause");
+                             !pn_get(sel, "limitCount") && !pn_obj(sel, "withClause");
         if (simple_values) {
             for (size_t r = 0; r < pn_len(rows); r++) {
-                const json_t *row;
+                const pnode *row;
                 if (!pn_is(pn_at(rows, r), "List", &row))
                     continue;
-                const json_t *items = pn_list(row, "items");
+                const pnode *items = pn_list(row, "items");
                 size_t n = pn_len(items);
                 if (n > ncols) {
-                    const json_t *in;
+                    const pnode *in;
                     pn_node(pn_at(items, ncols), &in);
                     an_error(c, pn_loc(in), "remove the extra values or name more columns",
                              "INSERT has more expressions than target columns");
@@ -218,12 +218,12 @@ an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
                 }
             }
         } else {
-            const json_t *tl = pn_list(sel, "targetList");
+            const pnode *tl = pn_list(sel, "targetList");
             if (!rows && (!op || !strcmp(op, "SETOP_NONE"))) {
                 for (size_t k = 0; k < pn_len(tl) && k < ncols; k++) {
-                    const json_t *rt;
+                    const pnode *rt;
                     if (tcols[k] && pn_is(pn_at(tl, k), "ResTarget", &rt))
-                        an_coerce(c, json_object_get(rt, "val"), tcols[k]->type,
+                        an_coerce(c, pn_get(rt, "val"), tcols[k]->type,
                                   tcols[k]->name, 2, tcols[k]->not_null ? -1 : 1);
                 }
             }
@@ -240,10 +240,10 @@ an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
     /* ON CONFLICT: the target and EXCLUDED are in scope */
     scope tsc = {0};
     tsc.parent = &sc;
-    const json_t *rva = pn_obj(rv, "alias");
+    const pnode *rva = pn_obj(rv, "alias");
     const char *alias = pn_str(rva, "aliasname");
     an_table_rte(c, &tsc, t, alias);
-    const json_t *oc = pn_obj(ins, "onConflictClause");
+    const pnode *oc = pn_obj(ins, "onConflictClause");
     if (oc) {
         scope csc = tsc;
         csc.r = NULL;
@@ -251,57 +251,57 @@ an_insert(actx *c, scope *parent, const json_t *ins, qres *out)
         an_table_rte(c, &csc, t, alias);
         rte *ex = an_table_rte(c, &csc, t, "excluded");
         (void)ex;
-        const json_t *infer = pn_obj(oc, "infer");
-        const json_t *elems = pn_list(infer, "indexElems"), *ie;
+        const pnode *infer = pn_obj(oc, "infer");
+        const pnode *elems = pn_list(infer, "indexElems"), *ie;
         for (size_t i = 0; i < pn_len(elems); i++) {
             if (!pn_is(pn_at(elems, i), "IndexElem", &ie))
                 continue;
             if (pn_str(ie, "name"))
                 target_column(c, t, pn_str(ie, "name"), pn_loc(oc));
-            else if (json_object_get(ie, "expr"))
-                an_expr(c, &tsc, json_object_get(ie, "expr"));
+            else if (pn_get(ie, "expr"))
+                an_expr(c, &tsc, pn_get(ie, "expr"));
         }
-        an_cond(c, &tsc, json_object_get(infer, "whereClause"));
+        an_cond(c, &tsc, pn_get(infer, "whereClause"));
         set_list(c, &csc, t, pn_list(oc, "targetList"));
-        an_cond(c, &csc, json_object_get(oc, "whereClause"));
+        an_cond(c, &csc, pn_get(oc, "whereClause"));
     }
     an_targets(c, &tsc, pn_list(ins, "returningList"), out);
 }
 
 void
-an_update(actx *c, scope *parent, const json_t *upd, qres *out)
+an_update(actx *c, scope *parent, const pnode *upd, qres *out)
 {
     scope sc = {0};
     sc.parent = parent;
     an_with(c, &sc, pn_obj(upd, "withClause"));
-    const json_t *rv = pn_obj(upd, "relation");
+    const pnode *rv = pn_obj(upd, "relation");
     const cat_table *t = target_table(c, rv);
     if (!t)
         return;
     an_table_rte(c, &sc, t, pn_str(pn_obj(rv, "alias"), "aliasname"));
-    const json_t *from = pn_list(upd, "fromClause");
+    const pnode *from = pn_list(upd, "fromClause");
     for (size_t i = 0; i < pn_len(from); i++)
         an_from_item(c, &sc, pn_at(from, i));
     set_list(c, &sc, t, pn_list(upd, "targetList"));
-    an_cond(c, &sc, json_object_get(upd, "whereClause"));
+    an_cond(c, &sc, pn_get(upd, "whereClause"));
     /* RETURNING sees the FROM items too */
     an_targets(c, &sc, pn_list(upd, "returningList"), out);
 }
 
 void
-an_delete(actx *c, scope *parent, const json_t *del, qres *out)
+an_delete(actx *c, scope *parent, const pnode *del, qres *out)
 {
     scope sc = {0};
     sc.parent = parent;
     an_with(c, &sc, pn_obj(del, "withClause"));
-    const json_t *rv = pn_obj(del, "relation");
+    const pnode *rv = pn_obj(del, "relation");
     const cat_table *t = target_table(c, rv);
     if (!t)
         return;
     an_table_rte(c, &sc, t, pn_str(pn_obj(rv, "alias"), "aliasname"));
-    const json_t *using = pn_list(del, "usingClause");
+    const pnode *using = pn_list(del, "usingClause");
     for (size_t i = 0; i < pn_len(using); i++)
         an_from_item(c, &sc, pn_at(using, i));
-    an_cond(c, &sc, json_object_get(del, "whereClause"));
+    an_cond(c, &sc, pn_get(del, "whereClause"));
     an_targets(c, &sc, pn_list(del, "returningList"), out);
 }

@@ -86,7 +86,7 @@ an_mapback(uint32_t id, const aval *other)
 }
 
 static int
-param_lookup(actx *c, const json_t *pr)
+param_lookup(actx *c, const pnode *pr)
 {
     occ *o = an_occ_at(c, pn_loc(pr));
     if (o && o->kind != 'e')
@@ -96,38 +96,38 @@ param_lookup(actx *c, const json_t *pr)
 }
 
 int
-an_param_index(actx *c, const json_t *node)
+an_param_index(actx *c, const pnode *node)
 {
-    const json_t *in;
+    const pnode *in;
     return pn_is(node, "ParamRef", &in) ? param_lookup(c, in) : 0;
 }
 
 /* The parameter behind node, looking through casts and COLLATE. */
 static int
-param_through(actx *c, const json_t *node)
+param_through(actx *c, const pnode *node)
 {
     for (int i = 0; i < 50; i++) {
-        const json_t *in;
+        const pnode *in;
         const char *k = pn_node(node, &in);
         if (!k)
             return 0;
-        if (!strcmp(k, "ParamRef"))
+        if (pn_kind_is(k, "ParamRef"))
             return param_lookup(c, in);
-        if (strcmp(k, "TypeCast") && strcmp(k, "CollateClause"))
+        if (!pn_kind_is(k, "TypeCast") && !pn_kind_is(k, "CollateClause"))
             return 0;
-        node = json_object_get(in, "arg");
+        node = pn_get(in, "arg");
     }
     return 0;
 }
 
 void
-an_coerce(actx *c, const json_t *node, cat_tref t, const char *name, int prio, int nullable)
+an_coerce(actx *c, const pnode *node, cat_tref t, const char *name, int prio, int nullable)
 {
-    const json_t *in;
+    const pnode *in;
     const char *k = pn_node(node, &in);
     if (!k || c->depth > AN_MAX_DEPTH)
         return;
-    if (!strcmp(k, "ParamRef")) {
+    if (pn_kind_is(k, "ParamRef")) {
         int idx = param_lookup(c, in);
         if (!idx)
             idx = an_param_ref(c, pn_loc(in), (int)pn_int(in, "number", 0));
@@ -135,40 +135,40 @@ an_coerce(actx *c, const json_t *node, cat_tref t, const char *name, int prio, i
         an_param_name(c, idx, name, prio);
         if (nullable == 1)
             an_param_nullable(c, idx);
-    } else if (!strcmp(k, "TypeCast") || !strcmp(k, "CollateClause")) {
+    } else if (pn_kind_is(k, "TypeCast") || pn_kind_is(k, "CollateClause")) {
         int idx = param_through(c, node);
         if (idx) {
             an_param_name(c, idx, name, prio);
             if (nullable == 1)
                 an_param_nullable(c, idx);
         }
-    } else if (!strcmp(k, "A_ArrayExpr") && t.dims > 0) {
+    } else if (pn_kind_is(k, "A_ArrayExpr") && t.dims > 0) {
         cat_tref e = t;
         e.dims--;
-        const json_t *el = pn_list(in, "elements");
+        const pnode *el = pn_list(in, "elements");
         c->depth++;
         for (size_t i = 0; i < pn_len(el); i++)
             an_coerce(c, pn_at(el, i), e, NULL, 0, -1);
         c->depth--;
-    } else if (!strcmp(k, "CoalesceExpr") || !strcmp(k, "MinMaxExpr")) {
-        const json_t *args = pn_list(in, "args");
+    } else if (pn_kind_is(k, "CoalesceExpr") || pn_kind_is(k, "MinMaxExpr")) {
+        const pnode *args = pn_list(in, "args");
         c->depth++;
         for (size_t i = 0; i < pn_len(args); i++)
             an_coerce(c, pn_at(args, i), t, name, prio, -1);
         c->depth--;
-    } else if (!strcmp(k, "CaseExpr")) {
-        const json_t *args = pn_list(in, "args"), *cw;
+    } else if (pn_kind_is(k, "CaseExpr")) {
+        const pnode *args = pn_list(in, "args"), *cw;
         c->depth++;
         for (size_t i = 0; i < pn_len(args); i++)
             if (pn_is(pn_at(args, i), "CaseWhen", &cw))
-                an_coerce(c, json_object_get(cw, "result"), t, name, prio, -1);
-        an_coerce(c, json_object_get(in, "defresult"), t, name, prio, -1);
+                an_coerce(c, pn_get(cw, "result"), t, name, prio, -1);
+        an_coerce(c, pn_get(in, "defresult"), t, name, prio, -1);
         c->depth--;
     }
 }
 
 bool
-an_typename(actx *c, const json_t *tn, cat_tref *out)
+an_typename(actx *c, const pnode *tn, cat_tref *out)
 {
     char why[300];
     if (catalog_typename(c->cat, tn, out, NULL, why, sizeof why))
@@ -178,7 +178,7 @@ an_typename(actx *c, const json_t *tn, cat_tref *out)
 }
 
 void
-an_cond(actx *c, scope *sc, const json_t *node)
+an_cond(actx *c, scope *sc, const pnode *node)
 {
     if (!node || !pn_node(node, NULL))
         return;
@@ -190,7 +190,7 @@ an_cond(actx *c, scope *sc, const json_t *node)
 /* === operators === */
 
 static const char *
-op_name(const json_t *names)
+op_name(const pnode *names)
 {
     const char *n = pn_last_name(names);
     return n ? n : "?";
@@ -312,7 +312,7 @@ an_common_type(actx *c, const aval *vals, size_t n, int loc, const char *what)
 
 /* Gives untyped parameters among nodes/vals the type t. */
 static void
-settle(actx *c, const json_t *const *nodes, aval *vals, size_t n, cat_tref t)
+settle(actx *c, const pnode *const *nodes, aval *vals, size_t n, cat_tref t)
 {
     if (!cat_tref_known(t))
         return;
@@ -328,14 +328,14 @@ settle(actx *c, const json_t *const *nodes, aval *vals, size_t n, cat_tref t)
 }
 
 static aval
-expr_list_common(actx *c, scope *sc, const json_t *args, bool coalesce, int loc,
+expr_list_common(actx *c, scope *sc, const pnode *args, bool coalesce, int loc,
                  const char *what)
 {
     size_t n = pn_len(args);
     if (n == 0)
         return an_unknown_val();
     aval *vals = an_alloc(&c->ar, n * sizeof *vals);
-    const json_t **nodes = an_alloc(&c->ar, n * sizeof *nodes);
+    const pnode **nodes = an_alloc(&c->ar, n * sizeof *nodes);
     for (size_t i = 0; i < n; i++) {
         nodes[i] = pn_at(args, i);
         vals[i] = an_expr(c, sc, nodes[i]);
@@ -356,32 +356,32 @@ expr_list_common(actx *c, scope *sc, const json_t *args, bool coalesce, int loc,
 }
 
 static aval
-expr_case(actx *c, scope *sc, const json_t *in)
+expr_case(actx *c, scope *sc, const pnode *in)
 {
-    const json_t *argn = json_object_get(in, "arg");
+    const pnode *argn = pn_get(in, "arg");
     aval a = {0};
     bool has_arg = argn && pn_node(argn, NULL);
     if (has_arg)
         a = an_expr(c, sc, argn);
-    const json_t *args = pn_list(in, "args");
-    const json_t *def = json_object_get(in, "defresult");
+    const pnode *args = pn_list(in, "args");
+    const pnode *def = pn_get(in, "defresult");
     bool has_def = def && pn_node(def, NULL);
     size_t n = pn_len(args) + (has_def ? 1 : 0);
     aval *vals = an_alloc(&c->ar, (n ? n : 1) * sizeof *vals);
-    const json_t **nodes = an_alloc(&c->ar, (n ? n : 1) * sizeof *nodes);
+    const pnode **nodes = an_alloc(&c->ar, (n ? n : 1) * sizeof *nodes);
     size_t k = 0;
     for (size_t i = 0; i < pn_len(args); i++) {
-        const json_t *cw;
+        const pnode *cw;
         if (!pn_is(pn_at(args, i), "CaseWhen", &cw))
             continue;
-        const json_t *w = json_object_get(cw, "expr");
+        const pnode *w = pn_get(cw, "expr");
         if (has_arg) {
             aval wv = an_expr(c, sc, w);
             binop(c, "=", &a, &wv, pn_loc(cw));
         } else {
             an_cond(c, sc, w);
         }
-        nodes[k] = json_object_get(cw, "result");
+        nodes[k] = pn_get(cw, "result");
         vals[k] = an_expr(c, sc, nodes[k]);
         k++;
     }
@@ -403,10 +403,10 @@ expr_case(actx *c, scope *sc, const json_t *in)
 /* === sublinks === */
 
 static aval
-expr_sublink(actx *c, scope *sc, const json_t *in)
+expr_sublink(actx *c, scope *sc, const pnode *in)
 {
     const char *type = pn_str(in, "subLinkType");
-    const json_t *sub = json_object_get(in, "subselect"), *sel;
+    const pnode *sub = pn_get(in, "subselect"), *sel;
     qres q = {0};
     if (!pn_is(sub, "SelectStmt", &sel)) {
         an_error(c, pn_loc(in), NULL, "unsupported subquery");
@@ -430,11 +430,11 @@ expr_sublink(actx *c, scope *sc, const json_t *in)
         return an_val(t, false);
     }
     if (!strcmp(type, "ANY_SUBLINK") || !strcmp(type, "ALL_SUBLINK")) {
-        const json_t *test = json_object_get(in, "testexpr");
+        const pnode *test = pn_get(in, "testexpr");
         aval l = an_expr(c, sc, test);
         aval r = an_val(q.cols[0].t, q.cols[0].nullable);
         r.col = q.cols[0].name;
-        const json_t *opn = pn_list(in, "operName");
+        const pnode *opn = pn_list(in, "operName");
         aval v = binop(c, pn_len(opn) ? op_name(opn) : "=", &l, &r, pn_loc(in));
         return an_val(B(PGC_BOOL), v.nullable);
     }
@@ -444,14 +444,14 @@ expr_sublink(actx *c, scope *sc, const json_t *in)
 /* === A_Expr === */
 
 static aval
-expr_in(actx *c, scope *sc, const json_t *in, const char *op)
+expr_in(actx *c, scope *sc, const pnode *in, const char *op)
 {
-    aval l = an_expr(c, sc, json_object_get(in, "lexpr"));
-    const json_t *rex = json_object_get(in, "rexpr"), *lin;
-    const json_t *items = pn_is(rex, "List", &lin) ? pn_list(lin, "items") : NULL;
+    aval l = an_expr(c, sc, pn_get(in, "lexpr"));
+    const pnode *rex = pn_get(in, "rexpr"), *lin;
+    const pnode *items = pn_is(rex, "List", &lin) ? pn_list(lin, "items") : NULL;
     bool nullable = l.nullable;
     for (size_t i = 0; i < pn_len(items); i++) {
-        const json_t *it = pn_at(items, i), *pr;
+        const pnode *it = pn_at(items, i), *pr;
         if (pn_is(it, "ParamRef", &pr)) {
             occ *o = an_occ_at(c, pn_loc(pr));
             if (o && o->kind == 's') {
@@ -485,12 +485,12 @@ expr_in(actx *c, scope *sc, const json_t *in, const char *op)
 }
 
 static aval
-expr_aexpr(actx *c, scope *sc, const json_t *in)
+expr_aexpr(actx *c, scope *sc, const pnode *in)
 {
     const char *kind = pn_str(in, "kind");
     const char *op = op_name(pn_list(in, "name"));
     int loc = pn_loc(in);
-    const json_t *ln = json_object_get(in, "lexpr"), *rn = json_object_get(in, "rexpr");
+    const pnode *ln = pn_get(in, "lexpr"), *rn = pn_get(in, "rexpr");
     bool has_l = ln && pn_node(ln, NULL);
     if (!kind)
         kind = "AEXPR_OP";
@@ -499,8 +499,8 @@ expr_aexpr(actx *c, scope *sc, const json_t *in)
     if (!strcmp(kind, "AEXPR_BETWEEN") || !strcmp(kind, "AEXPR_NOT_BETWEEN") ||
         !strcmp(kind, "AEXPR_BETWEEN_SYM") || !strcmp(kind, "AEXPR_NOT_BETWEEN_SYM")) {
         aval l = an_expr(c, sc, ln);
-        const json_t *lin;
-        const json_t *items = pn_is(rn, "List", &lin) ? pn_list(lin, "items") : NULL;
+        const pnode *lin;
+        const pnode *items = pn_is(rn, "List", &lin) ? pn_list(lin, "items") : NULL;
         bool nullable = l.nullable;
         for (size_t i = 0; i < pn_len(items); i++) {
             aval r = an_expr(c, sc, pn_at(items, i));
@@ -551,7 +551,7 @@ expr_aexpr(actx *c, scope *sc, const json_t *in)
 /* === the rest === */
 
 static aval
-expr_const(actx *c, const json_t *in)
+expr_const(actx *c, const pnode *in)
 {
     long long iv;
     const char *sv;
@@ -578,7 +578,7 @@ expr_const(actx *c, const json_t *in)
 }
 
 static aval
-expr_sqlvalue(const json_t *in)
+expr_sqlvalue(const pnode *in)
 {
     const char *op = pn_str(in, "op");
     if (!op)
@@ -599,20 +599,20 @@ expr_sqlvalue(const json_t *in)
 }
 
 static aval
-expr_indirection(actx *c, scope *sc, const json_t *in)
+expr_indirection(actx *c, scope *sc, const pnode *in)
 {
-    aval v = an_expr(c, sc, json_object_get(in, "arg"));
-    const json_t *ind = pn_list(in, "indirection");
+    aval v = an_expr(c, sc, pn_get(in, "arg"));
+    const pnode *ind = pn_list(in, "indirection");
     for (size_t i = 0; i < pn_len(ind); i++) {
-        const json_t *it = pn_at(ind, i), *ai;
+        const pnode *it = pn_at(ind, i), *ai;
         const char *fname = pn_sval(it);
         v.col = NULL;
         v.table = NULL;
         if (pn_is(it, "A_Indices", &ai)) {
-            if (json_object_get(ai, "uidx"))
-                an_expr(c, sc, json_object_get(ai, "uidx"));
-            if (json_object_get(ai, "lidx"))
-                an_expr(c, sc, json_object_get(ai, "lidx"));
+            if (pn_get(ai, "uidx"))
+                an_expr(c, sc, pn_get(ai, "uidx"));
+            if (pn_get(ai, "lidx"))
+                an_expr(c, sc, pn_get(ai, "lidx"));
             if (!pn_bool(ai, "is_slice")) {
                 if (v.t.dims > 0) /* jsonb subscripting keeps jsonb */
                     v.t.dims--;
@@ -647,15 +647,15 @@ expr_indirection(actx *c, scope *sc, const json_t *in)
 }
 
 static aval
-expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
+expr_inner(actx *c, scope *sc, const char *k, const pnode *in)
 {
-    if (!strcmp(k, "ColumnRef")) {
+    if (pn_kind_is(k, "ColumnRef")) {
         aval v;
         if (!an_colref(c, sc, in, &v))
             return an_unknown_val();
         return v;
     }
-    if (!strcmp(k, "ParamRef")) {
+    if (pn_kind_is(k, "ParamRef")) {
         int idx = an_param_ref(c, pn_loc(in), (int)pn_int(in, "number", 0));
         aval v = an_unknown_val();
         v.nullable = false;
@@ -668,10 +668,10 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
             v.nullable = true;
         return v;
     }
-    if (!strcmp(k, "A_Const"))
+    if (pn_kind_is(k, "A_Const"))
         return expr_const(c, in);
-    if (!strcmp(k, "TypeCast")) {
-        const json_t *arg = json_object_get(in, "arg");
+    if (pn_kind_is(k, "TypeCast")) {
+        const pnode *arg = pn_get(in, "arg");
         cat_tref t;
         bool ok = an_typename(c, pn_obj(in, "typeName"), &t);
         if (ok)
@@ -687,10 +687,10 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
         v.col = a.col;
         return v;
     }
-    if (!strcmp(k, "A_Expr"))
+    if (pn_kind_is(k, "A_Expr"))
         return expr_aexpr(c, sc, in);
-    if (!strcmp(k, "BoolExpr")) {
-        const json_t *args = pn_list(in, "args");
+    if (pn_kind_is(k, "BoolExpr")) {
+        const pnode *args = pn_list(in, "args");
         bool nullable = false;
         for (size_t i = 0; i < pn_len(args); i++) {
             an_coerce(c, pn_at(args, i), B(PGC_BOOL), NULL, 0, -1);
@@ -699,8 +699,8 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
         }
         return an_val(B(PGC_BOOL), nullable);
     }
-    if (!strcmp(k, "NullTest")) {
-        const json_t *arg = json_object_get(in, "arg");
+    if (pn_kind_is(k, "NullTest")) {
+        const pnode *arg = pn_get(in, "arg");
         aval a = an_expr(c, sc, arg);
         int p = param_through(c, arg);
         if (p)
@@ -708,59 +708,59 @@ expr_inner(actx *c, scope *sc, const char *k, const json_t *in)
         (void)a;
         return an_val(B(PGC_BOOL), false);
     }
-    if (!strcmp(k, "BooleanTest")) {
-        const json_t *arg = json_object_get(in, "arg");
+    if (pn_kind_is(k, "BooleanTest")) {
+        const pnode *arg = pn_get(in, "arg");
         an_coerce(c, arg, B(PGC_BOOL), NULL, 0, -1);
         an_expr(c, sc, arg);
         return an_val(B(PGC_BOOL), false);
     }
-    if (!strcmp(k, "FuncCall"))
+    if (pn_kind_is(k, "FuncCall"))
         return an_func(c, sc, in, NULL);
-    if (!strcmp(k, "CaseExpr"))
+    if (pn_kind_is(k, "CaseExpr"))
         return expr_case(c, sc, in);
-    if (!strcmp(k, "CoalesceExpr"))
+    if (pn_kind_is(k, "CoalesceExpr"))
         return expr_list_common(c, sc, pn_list(in, "args"), true, pn_loc(in), "COALESCE");
-    if (!strcmp(k, "MinMaxExpr"))
+    if (pn_kind_is(k, "MinMaxExpr"))
         return expr_list_common(c, sc, pn_list(in, "args"), false, pn_loc(in),
                                 "GREATEST/LEAST");
-    if (!strcmp(k, "SubLink"))
+    if (pn_kind_is(k, "SubLink"))
         return expr_sublink(c, sc, in);
-    if (!strcmp(k, "A_ArrayExpr")) {
-        const json_t *el = pn_list(in, "elements");
+    if (pn_kind_is(k, "A_ArrayExpr")) {
+        const pnode *el = pn_list(in, "elements");
         aval v = expr_list_common(c, sc, el, false, pn_loc(in), "ARRAY");
         v.nullable = false;
         if (cat_tref_known(v.t))
             v.t.dims++;
         return v;
     }
-    if (!strcmp(k, "RowExpr")) {
-        const json_t *args = pn_list(in, "args");
+    if (pn_kind_is(k, "RowExpr")) {
+        const pnode *args = pn_list(in, "args");
         for (size_t i = 0; i < pn_len(args); i++)
             an_expr(c, sc, pn_at(args, i));
         return an_val(B(PGC_RECORD), false);
     }
-    if (!strcmp(k, "A_Indirection"))
+    if (pn_kind_is(k, "A_Indirection"))
         return expr_indirection(c, sc, in);
-    if (!strcmp(k, "SQLValueFunction"))
+    if (pn_kind_is(k, "SQLValueFunction"))
         return expr_sqlvalue(in);
-    if (!strcmp(k, "CollateClause"))
-        return an_expr(c, sc, json_object_get(in, "arg"));
-    if (!strcmp(k, "GroupingFunc")) {
-        const json_t *args = pn_list(in, "args");
+    if (pn_kind_is(k, "CollateClause"))
+        return an_expr(c, sc, pn_get(in, "arg"));
+    if (pn_kind_is(k, "GroupingFunc")) {
+        const pnode *args = pn_list(in, "args");
         for (size_t i = 0; i < pn_len(args); i++)
             an_expr(c, sc, pn_at(args, i));
         return an_val(B(PGC_INT4), false);
     }
-    if (!strcmp(k, "SetToDefault"))
+    if (pn_kind_is(k, "SetToDefault"))
         return an_unknown_val();
     an_error(c, pn_loc(in), NULL, "unsupported expression %s", k);
     return an_unknown_val();
 }
 
 aval
-an_expr(actx *c, scope *sc, const json_t *node)
+an_expr(actx *c, scope *sc, const pnode *node)
 {
-    const json_t *in;
+    const pnode *in;
     const char *k = pn_node(node, &in);
     if (!k) {
         an_error(c, -1, NULL, "unsupported expression");

@@ -64,15 +64,15 @@ never_null_window(const char *name)
 }
 
 static void
-window_def(actx *c, scope *sc, const json_t *wd)
+window_def(actx *c, scope *sc, const pnode *wd)
 {
-    const json_t *pl = pn_list(wd, "partitionClause");
+    const pnode *pl = pn_list(wd, "partitionClause");
     for (size_t i = 0; i < pn_len(pl); i++)
         an_expr(c, sc, pn_at(pl, i));
-    const json_t *ol = pn_list(wd, "orderClause"), *sb;
+    const pnode *ol = pn_list(wd, "orderClause"), *sb;
     for (size_t i = 0; i < pn_len(ol); i++)
         if (pn_is(pn_at(ol, i), "SortBy", &sb))
-            an_expr(c, sc, json_object_get(sb, "node"));
+            an_expr(c, sc, pn_get(sb, "node"));
 }
 
 static const char *
@@ -86,9 +86,9 @@ types_str(actx *c, const aval *vals, int n)
 }
 
 aval
-an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
+an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi)
 {
-    const json_t *names = pn_list(fc, "funcname");
+    const pnode *names = pn_list(fc, "funcname");
     size_t nn = pn_len(names);
     const char *name = pn_last_name(names);
     const char *schema = nn >= 2 ? pn_sval(pn_at(names, nn - 2)) : NULL;
@@ -106,7 +106,7 @@ an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
     }
     if (schema && !strcmp(schema, "pg_catalog"))
         schema = NULL;
-    const json_t *args = pn_list(fc, "args");
+    const pnode *args = pn_list(fc, "args");
     int n = (int)pn_len(args);
     if (n > 100) {
         an_error(c, loc, NULL, "too many arguments");
@@ -116,9 +116,9 @@ an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
     uint32_t ids[100], res[100];
     bool anynull = false;
     for (int i = 0; i < n; i++) {
-        const json_t *a = pn_at(args, i), *na;
+        const pnode *a = pn_at(args, i), *na;
         if (pn_is(a, "NamedArgExpr", &na))
-            a = json_object_get(na, "arg");
+            a = pn_get(na, "arg");
         vals[i] = an_expr(c, sc, a);
         ids[i] = vals[i].unknown ? 0 : cat_tref_resolver_id(vals[i].t);
         anynull |= vals[i].nullable;
@@ -127,12 +127,12 @@ an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
         fi->nargs = n;
         fi->args_nullable = anynull;
     }
-    const json_t *order = pn_list(fc, "agg_order"), *sb;
+    const pnode *order = pn_list(fc, "agg_order"), *sb;
     bool within = pn_bool(fc, "agg_within_group");
     for (size_t i = 0; i < pn_len(order); i++) {
         if (!pn_is(pn_at(order, i), "SortBy", &sb))
             continue;
-        aval ov = an_expr(c, sc, json_object_get(sb, "node"));
+        aval ov = an_expr(c, sc, pn_get(sb, "node"));
         if (within && n < 100) {
             /* ordered-set aggregates take the WITHIN GROUP expressions as arguments */
             vals[n] = ov;
@@ -140,10 +140,10 @@ an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi)
             n++;
         }
     }
-    const json_t *filter = json_object_get(fc, "agg_filter");
+    const pnode *filter = pn_get(fc, "agg_filter");
     if (filter && pn_node(filter, NULL))
         an_cond(c, sc, filter);
-    const json_t *over = pn_obj(fc, "over");
+    const pnode *over = pn_obj(fc, "over");
     if (over)
         window_def(c, sc, over);
 

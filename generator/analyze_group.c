@@ -16,7 +16,7 @@ typedef struct grouping {
     scope *sc;            /* the SELECT's own FROM level: outer references are constants */
     const rcol **cols;    /* grouped columns */
     size_t ncols, capcols;
-    const json_t **exprs; /* grouped expressions (and the targets GROUP BY names by alias or
+    const pnode **exprs; /* grouped expressions (and the targets GROUP BY names by alias or
                              ordinal) */
     size_t nexprs, capexprs;
     const rcol **reported;
@@ -25,40 +25,39 @@ typedef struct grouping {
 
 /* Structural equality of two parse trees, ignoring "location". */
 static bool
-group_same_tree(const json_t *a, const json_t *b)
+group_same_tree(const pnode *a, const pnode *b)
 {
-    if (json_is_object(a) && json_is_object(b)) {
-        const char *k;
-        json_t *v;
+    if (pn_is_object(a) && pn_is_object(b)) {
         size_t na = 0, nb = 0;
-        json_object_foreach((json_t *)a, k, v) {
-            if (!strcmp(k, "location"))
+        for (size_t i = 0; i < pn_size(a); i++) {
+            const char *k = pn_key_at(a, i);
+            if (pn_kind_is(k, "location"))
                 continue;
             na++;
-            if (!group_same_tree(v, json_object_get(b, k)))
+            if (!group_same_tree(pn_val_at(a, i), pn_getn(b, k, strlen(k))))
                 return false;
         }
-        json_object_foreach((json_t *)b, k, v)
-            nb += strcmp(k, "location") != 0;
+        for (size_t i = 0; i < pn_size(b); i++)
+            nb += strcmp(pn_key_at(b, i), "location") != 0;
         return na == nb;
     }
-    if (json_is_array(a) && json_is_array(b)) {
-        if (json_array_size(a) != json_array_size(b))
+    if (pn_is_array(a) && pn_is_array(b)) {
+        if (pn_len(a) != pn_len(b))
             return false;
-        for (size_t i = 0; i < json_array_size(a); i++)
-            if (!group_same_tree(json_array_get(a, i), json_array_get(b, i)))
+        for (size_t i = 0; i < pn_len(a); i++)
+            if (!group_same_tree(pn_at(a, i), pn_at(b, i)))
                 return false;
         return true;
     }
-    return a && b && json_equal((json_t *)a, (json_t *)b);
+    return a && b && pn_equal(a, b);
 }
 
 /* The column of the SELECT's own FROM level a ColumnRef names, or NULL (an outer reference,
  * a star, or a name that did not resolve: reported elsewhere). *r gets its entry. */
 static const rcol *
-group_lookup(const scope *sc, const json_t *cref, const rte **r)
+group_lookup(const scope *sc, const pnode *cref, const rte **r)
 {
-    const json_t *fields = pn_list(cref, "fields");
+    const pnode *fields = pn_list(cref, "fields");
     size_t nf = pn_len(fields);
     const char *name = nf ? pn_sval(pn_at(fields, nf - 1)) : NULL;
     if (!name || nf > 2)
@@ -141,12 +140,12 @@ group_report(grouping *g, const rte *e, const rcol *col, int loc)
 /* Whether a FuncCall is a plain aggregate call (not a window function): its arguments are
  * aggregated, so they need not be grouped. */
 static bool
-group_is_aggregate(const actx *c, const json_t *fc)
+group_is_aggregate(const actx *c, const pnode *fc)
 {
     if (pn_obj(fc, "over"))
         return false;
     if (pn_bool(fc, "agg_star") || pn_bool(fc, "agg_distinct") || pn_bool(fc, "agg_within_group") ||
-        pn_list(fc, "agg_order") || pn_node(json_object_get(fc, "agg_filter"), NULL))
+        pn_list(fc, "agg_order") || pn_node(pn_get(fc, "agg_filter"), NULL))
         return true;
     const char *name = pn_last_name(pn_list(fc, "funcname"));
     if (!name || catalog_has_func_name(c->cat, name))
@@ -161,25 +160,23 @@ group_is_aggregate(const actx *c, const json_t *fc)
 
 /* Whether node holds an aggregate call of this query level (not inside a subquery). */
 static bool
-group_has_aggregate(const actx *c, const json_t *node, int depth)
+group_has_aggregate(const actx *c, const pnode *node, int depth)
 {
     if (depth > AN_MAX_DEPTH)
         return false;
-    if (json_is_array(node)) {
-        for (size_t i = 0; i < json_array_size(node); i++)
-            if (group_has_aggregate(c, json_array_get(node, i), depth + 1))
+    if (pn_is_array(node)) {
+        for (size_t i = 0; i < pn_len(node); i++)
+            if (group_has_aggregate(c, pn_at(node, i), depth + 1))
                 return true;
         return false;
     }
-    if (!json_is_object(node) || pn_is(node, "SubLink", NULL))
+    if (!pn_is_object(node) || pn_is(node, "SubLink", NULL))
         return false;
-    const json_t *fc;
+    const pnode *fc;
     if (pn_is(node, "FuncCall", &fc) && group_is_aggregate(c, fc))
         return true;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)node, k, v)
-        if (group_has_aggregate(c, v, depth + 1))
+    for (size_t i = 0; i < pn_size(node); i++)
+        if (group_has_aggregate(c, pn_val_at(node, i), depth + 1))
             return true;
     return false;
 }
@@ -202,25 +199,25 @@ group_check_rte(grouping *g, const rte *e, int loc)
 
 /* Reports the ungrouped columns node uses outside aggregates. */
 static void
-group_walk(grouping *g, const json_t *node, int depth)
+group_walk(grouping *g, const pnode *node, int depth)
 {
     if (depth > AN_MAX_DEPTH)
         return;
-    if (json_is_array(node)) {
-        for (size_t i = 0; i < json_array_size(node); i++)
-            group_walk(g, json_array_get(node, i), depth + 1);
+    if (pn_is_array(node)) {
+        for (size_t i = 0; i < pn_len(node); i++)
+            group_walk(g, pn_at(node, i), depth + 1);
         return;
     }
-    if (!json_is_object(node) || pn_is(node, "SubLink", NULL))
+    if (!pn_is_object(node) || pn_is(node, "SubLink", NULL))
         return;
     for (size_t i = 0; i < g->nexprs; i++)
         if (group_same_tree(node, g->exprs[i]))
             return;
-    const json_t *in;
+    const pnode *in;
     if (pn_is(node, "FuncCall", &in) && group_is_aggregate(g->c, in))
         return;
     if (pn_is(node, "ColumnRef", &in)) {
-        const json_t *fields = pn_list(in, "fields");
+        const pnode *fields = pn_list(in, "fields");
         size_t nf = pn_len(fields);
         if (nf && pn_is(pn_at(fields, nf - 1), "A_Star", NULL)) {
             /* * and t.*: every column they expand to */
@@ -238,31 +235,29 @@ group_walk(grouping *g, const json_t *node, int depth)
             group_report(g, e, col, pn_loc(in));
         return;
     }
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)node, k, v)
-        group_walk(g, v, depth + 1);
+    for (size_t i = 0; i < pn_size(node); i++)
+        group_walk(g, pn_val_at(node, i), depth + 1);
 }
 
 /* The target a GROUP BY / ORDER BY item names by ordinal or output name, or NULL. by_alias:
  * whether a bare name that is also an input column means the output column (ORDER BY) or
  * the input column (GROUP BY), as PostgreSQL resolves them. */
-static const json_t *
-group_target(grouping *g, const json_t *targets, const json_t *item, bool by_alias)
+static const pnode *
+group_target(grouping *g, const pnode *targets, const pnode *item, bool by_alias)
 {
-    const json_t *in;
+    const pnode *in;
     if (pn_is(item, "A_Const", &in)) {
         long long ord = 0;
         const char *sval;
         if (pn_aconst(in, g->c->sql, &ord, &sval) == PN_CONST_INT && ord >= 1 &&
             (size_t)ord <= pn_len(targets)) {
-            const json_t *rt;
+            const pnode *rt;
             if (pn_is(pn_at(targets, (size_t)ord - 1), "ResTarget", &rt))
-                return json_object_get(rt, "val");
+                return pn_get(rt, "val");
         }
         return NULL;
     }
-    const json_t *fields;
+    const pnode *fields;
     const char *name;
     if (!pn_is(item, "ColumnRef", &in) || pn_len(fields = pn_list(in, "fields")) != 1 ||
         !(name = pn_sval(pn_at(fields, 0))))
@@ -271,38 +266,38 @@ group_target(grouping *g, const json_t *targets, const json_t *item, bool by_ali
     if (!by_alias && group_lookup(g->sc, in, &e))
         return NULL;
     for (size_t i = 0; i < pn_len(targets); i++) {
-        const json_t *rt;
+        const pnode *rt;
         if (!pn_is(pn_at(targets, i), "ResTarget", &rt))
             continue;
         const char *tn = pn_str(rt, "name");
         bool unnamed;
         if (!tn)
-            tn = an_colname(g->c, json_object_get(rt, "val"), &unnamed);
+            tn = an_colname(g->c, pn_get(rt, "val"), &unnamed);
         if (tn && !strcmp(tn, name))
-            return json_object_get(rt, "val");
+            return pn_get(rt, "val");
     }
     return NULL;
 }
 
 static void
-group_add_item(grouping *g, const json_t *targets, const json_t *item)
+group_add_item(grouping *g, const pnode *targets, const pnode *item)
 {
     actx *c = g->c;
-    const json_t *in;
+    const pnode *in;
     if (pn_is(item, "GroupingSet", &in)) {
-        const json_t *content = pn_list(in, "content");
+        const pnode *content = pn_list(in, "content");
         for (size_t i = 0; i < pn_len(content); i++)
             group_add_item(g, targets, pn_at(content, i));
         return;
     }
     if (pn_is(item, "RowExpr", &in)) {
-        const json_t *args = pn_list(in, "args");
+        const pnode *args = pn_list(in, "args");
         for (size_t i = 0; i < pn_len(args); i++)
             group_add_item(g, targets, pn_at(args, i));
         return;
     }
-    const json_t *target = group_target(g, targets, item, false);
-    const json_t *expr = target ? target : item;
+    const pnode *target = group_target(g, targets, item, false);
+    const pnode *expr = target ? target : item;
     const rte *e;
     if (pn_is(expr, "ColumnRef", &in)) {
         const rcol *col = group_lookup(g->sc, in, &e);
@@ -316,12 +311,12 @@ group_add_item(grouping *g, const json_t *targets, const json_t *item)
 }
 
 void
-an_check_grouping(actx *c, scope *sc, const json_t *sel)
+an_check_grouping(actx *c, scope *sc, const pnode *sel)
 {
-    const json_t *targets = pn_list(sel, "targetList");
-    const json_t *group = pn_list(sel, "groupClause");
-    const json_t *having = json_object_get(sel, "havingClause");
-    const json_t *sort = pn_list(sel, "sortClause");
+    const pnode *targets = pn_list(sel, "targetList");
+    const pnode *group = pn_list(sel, "groupClause");
+    const pnode *having = pn_get(sel, "havingClause");
+    const pnode *sort = pn_list(sel, "sortClause");
     bool grouped = pn_len(group) > 0 || pn_node(having, NULL) ||
                    group_has_aggregate(c, targets, 0) || group_has_aggregate(c, sort, 0);
     if (!grouped)
@@ -332,17 +327,17 @@ an_check_grouping(actx *c, scope *sc, const json_t *sel)
     for (size_t i = 0; i < pn_len(group); i++)
         group_add_item(&g, targets, pn_at(group, i));
     for (size_t i = 0; i < pn_len(targets); i++) {
-        const json_t *rt;
+        const pnode *rt;
         if (pn_is(pn_at(targets, i), "ResTarget", &rt))
-            group_walk(&g, json_object_get(rt, "val"), 0);
+            group_walk(&g, pn_get(rt, "val"), 0);
     }
     if (pn_node(having, NULL))
         group_walk(&g, having, 0);
     for (size_t i = 0; i < pn_len(sort); i++) {
-        const json_t *sb;
+        const pnode *sb;
         if (!pn_is(pn_at(sort, i), "SortBy", &sb))
             continue;
-        const json_t *node = json_object_get(sb, "node");
+        const pnode *node = pn_get(sb, "node");
         if (!group_target(&g, targets, node, true))
             group_walk(&g, node, 0);
     }

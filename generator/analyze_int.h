@@ -9,7 +9,6 @@
 #ifndef PQGEN_ANALYZE_INT_H
 #define PQGEN_ANALYZE_INT_H
 
-#include <jansson.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -133,7 +132,7 @@ typedef struct edit {
 
 typedef struct actx {
     an_arena ar;
-    json_t *tree; /* the statement's parse tree (analyze_query), freed by the entry point */
+    pn_doc *tree; /* the statement's parse tree (analyze_query), freed by the entry point */
     const catalog *cat;
     diag_list *d;
     const src_stmt *st;
@@ -161,7 +160,7 @@ void an_warning(actx *c, int loc, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Analyzes a SELECT/INSERT/UPDATE/DELETE node (wrapped) into out; *kind gets the statement
  * kind. Used for the top level, CTEs and views. */
-void an_stmt(actx *c, scope *sc, const json_t *node, qres *out, const char **kind);
+void an_stmt(actx *c, scope *sc, const pnode *node, qres *out, const char **kind);
 void an_add_col(actx *c, qres *q, const qcol *col);
 rte *an_add_rte(actx *c, scope *sc, const char *alias, size_t ncols);
 /* A type as PostgreSQL's messages name it ("integer", "character varying[]", user types by
@@ -169,7 +168,7 @@ rte *an_add_rte(actx *c, scope *sc, const char *alias, size_t ncols);
 const char *an_type_str(actx *c, cat_tref t);
 
 /* analyze_expr.c */
-aval an_expr(actx *c, scope *sc, const json_t *node);
+aval an_expr(actx *c, scope *sc, const pnode *node);
 /* A typed value / the value of an untyped expression (nullable, type unknown). */
 aval an_val(cat_tref t, bool nullable);
 aval an_unknown_val(void);
@@ -181,19 +180,19 @@ cat_tref an_mapback(uint32_t id, const aval *other);
 /* Before analyzing node in a context that expects type t (an INSERT column, the other side of
  * a comparison...): an untyped parameter (bare, or inside ARRAY[]/COALESCE/CASE) takes t, the
  * name (with priority prio) when it has none, and nullable (when >= 0: 1 forces nullable). */
-void an_coerce(actx *c, const json_t *node, cat_tref t, const char *name, int prio,
+void an_coerce(actx *c, const pnode *node, cat_tref t, const char *name, int prio,
                int nullable);
 /* analyze_colname.c: PostgreSQL's FigureColname: *unnamed when it would be "?column?".
  * Borrowed from the tree or the arena. */
-const char *an_colname(actx *c, const json_t *node, bool *unnamed);
-bool an_typename(actx *c, const json_t *typname, cat_tref *out);
+const char *an_colname(actx *c, const pnode *node, bool *unnamed);
+bool an_typename(actx *c, const pnode *typname, cat_tref *out);
 /* The parameter index node refers to (bare ParamRef), or 0. */
-int an_param_index(actx *c, const json_t *node);
+int an_param_index(actx *c, const pnode *node);
 /* PostgreSQL's select_common_type over vals (user types kept when chosen); unknown when none
  * is known; an error at loc naming `what` when they cannot be matched. */
 cat_tref an_common_type(actx *c, const aval *vals, size_t n, int loc, const char *what);
 /* Analyzes a boolean condition (WHERE, HAVING, ON): parameters become bool. */
-void an_cond(actx *c, scope *sc, const json_t *node);
+void an_cond(actx *c, scope *sc, const pnode *node);
 
 /* What a function call resolved to, for FROM-clause functions (their columns). */
 typedef struct an_funcinfo {
@@ -206,22 +205,22 @@ typedef struct an_funcinfo {
 
 /* analyze_func.c */
 /* Analyzes a FuncCall body; fi (may be NULL) gets what it resolved to. */
-aval an_func(actx *c, scope *sc, const json_t *fc, an_funcinfo *fi);
+aval an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi);
 
 /* analyze_select.c */
-void an_select(actx *c, scope *parent, const json_t *sel, qres *out);
-void an_from_item(actx *c, scope *sc, const json_t *node);
-void an_with(actx *c, scope *sc, const json_t *with);
+void an_select(actx *c, scope *parent, const pnode *sel, qres *out);
+void an_from_item(actx *c, scope *sc, const pnode *node);
+void an_with(actx *c, scope *sc, const pnode *with);
 /* Target list (SELECT list or RETURNING) into out. */
-void an_targets(actx *c, scope *sc, const json_t *list, qres *out);
+void an_targets(actx *c, scope *sc, const pnode *list, qres *out);
 /* A catalog table as a range entry named alias (or its name). */
 rte *an_table_rte(actx *c, scope *sc, const cat_table *t, const char *alias);
-void an_limit(actx *c, scope *sc, const json_t *sel);
+void an_limit(actx *c, scope *sc, const pnode *sel);
 
 /* analyze_colref.c */
 /* Column reference lookup; false after reporting an error (or, silently, when it may name a
  * column of a relation already reported missing). */
-bool an_colref(actx *c, scope *sc, const json_t *cref, aval *out);
+bool an_colref(actx *c, scope *sc, const pnode *cref, aval *out);
 rte *an_find_rte(scope *sc, const char *alias, bool this_level_only);
 /* "did you mean" hints: the closest relation (tables: catalog tables and CTEs; else the
  * aliases in scope), and for a qualifier naming no FROM item, the alias of the table it names
@@ -233,12 +232,12 @@ const char *an_alias_hint(actx *c, scope *sc, const char *alias, const char *col
 /* PostgreSQL's grouping rule for a plain SELECT (sel) whose FROM level is sc: columns used
  * outside aggregates must be grouped or depend on a grouped primary key. Reports each
  * ungrouped column once. */
-void an_check_grouping(actx *c, scope *sc, const json_t *sel);
+void an_check_grouping(actx *c, scope *sc, const pnode *sel);
 
 /* analyze_dml.c */
-void an_insert(actx *c, scope *sc, const json_t *ins, qres *out);
-void an_update(actx *c, scope *sc, const json_t *upd, qres *out);
-void an_delete(actx *c, scope *sc, const json_t *del, qres *out);
+void an_insert(actx *c, scope *sc, const pnode *ins, qres *out);
+void an_update(actx *c, scope *sc, const pnode *upd, qres *out);
+void an_delete(actx *c, scope *sc, const pnode *del, qres *out);
 
 /* params.c */
 /* Rewrites @name and sqlc.* macros in st->sql into same-length text that parses

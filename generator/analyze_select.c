@@ -38,9 +38,9 @@ an_table_rte(actx *c, scope *sc, const cat_table *t, const char *alias)
 
 /* Applies alias column names (AS x(a, b)) to r. */
 static void
-rename_cols(actx *c, rte *r, const json_t *alias)
+rename_cols(actx *c, rte *r, const pnode *alias)
 {
-    const json_t *names = pn_list(alias, "colnames");
+    const pnode *names = pn_list(alias, "colnames");
     if (pn_len(names) > r->n)
         an_error(c, pn_loc(alias), NULL, "table \"%s\" has %zu columns available but %zu "
                  "columns specified", r->alias ? r->alias : "?", r->n, pn_len(names));
@@ -54,17 +54,17 @@ rename_cols(actx *c, rte *r, const json_t *alias)
 /* === FROM === */
 
 static const char *
-alias_name(const json_t *alias)
+alias_name(const pnode *alias)
 {
     return pn_str(alias, "aliasname");
 }
 
 static void
-from_rangevar(actx *c, scope *sc, const json_t *rv)
+from_rangevar(actx *c, scope *sc, const pnode *rv)
 {
     const char *name = pn_str(rv, "relname");
     const char *schema = pn_str(rv, "schemaname");
-    const json_t *alias = pn_obj(rv, "alias");
+    const pnode *alias = pn_obj(rv, "alias");
     if (!name) {
         an_error(c, pn_loc(rv), NULL, "malformed table reference");
         return;
@@ -98,10 +98,10 @@ from_rangevar(actx *c, scope *sc, const json_t *rv)
 }
 
 static void
-from_subselect(actx *c, scope *sc, const json_t *rs)
+from_subselect(actx *c, scope *sc, const pnode *rs)
 {
-    const json_t *sel;
-    if (!pn_is(json_object_get(rs, "subquery"), "SelectStmt", &sel)) {
+    const pnode *sel;
+    if (!pn_is(pn_get(rs, "subquery"), "SelectStmt", &sel)) {
         an_error(c, -1, NULL, "unsupported subquery in FROM");
         return;
     }
@@ -112,7 +112,7 @@ from_subselect(actx *c, scope *sc, const json_t *rs)
     tmp.cap = 0;
     qres q = {0};
     an_select(c, pn_bool(rs, "lateral") ? sc : &tmp, sel, &q);
-    const json_t *alias = pn_obj(rs, "alias");
+    const pnode *alias = pn_obj(rs, "alias");
     rte *r = an_add_rte(c, sc, alias_name(alias), q.n);
     for (size_t i = 0; i < q.n; i++) {
         r->cols[i].name = q.cols[i].name;
@@ -124,21 +124,21 @@ from_subselect(actx *c, scope *sc, const json_t *rs)
 }
 
 static void
-from_function(actx *c, scope *sc, const json_t *rf)
+from_function(actx *c, scope *sc, const pnode *rf)
 {
-    const json_t *funcs = pn_list(rf, "functions");
-    const json_t *alias = pn_obj(rf, "alias");
+    const pnode *funcs = pn_list(rf, "functions");
+    const pnode *alias = pn_obj(rf, "alias");
     rcol *cols = NULL;
     size_t n = 0, cap = 0;
     const char *first_name = NULL;
     for (size_t i = 0; i < pn_len(funcs); i++) {
-        const json_t *item, *fc;
+        const pnode *item, *fc;
         if (!pn_is(pn_at(funcs, i), "List", &item))
             continue;
-        const json_t *items = pn_list(item, "items");
-        const json_t *fnode = pn_at(items, 0);
-        const json_t *defs = pn_list(rf, "coldeflist");
-        const json_t *cdl;
+        const pnode *items = pn_list(item, "items");
+        const pnode *fnode = pn_at(items, 0);
+        const pnode *defs = pn_list(rf, "coldeflist");
+        const pnode *cdl;
         if (pn_is(pn_at(items, 1), "List", &cdl))
             defs = pn_list(cdl, "items");
         if (!pn_is(fnode, "FuncCall", &fc)) {
@@ -159,7 +159,7 @@ from_function(actx *c, scope *sc, const json_t *rf)
             first_name = fname;
         if (pn_len(defs)) {
             for (size_t k = 0; k < pn_len(defs); k++) {
-                const json_t *cd;
+                const pnode *cd;
                 cat_tref t;
                 if (!pn_is(pn_at(defs, k), "ColumnDef", &cd) ||
                     !an_typename(c, pn_obj(cd, "typeName"), &t))
@@ -258,19 +258,19 @@ has_unknown(const scope *sc, size_t from, size_t to)
 }
 
 static void
-from_join(actx *c, scope *sc, const json_t *je)
+from_join(actx *c, scope *sc, const pnode *je)
 {
     size_t start = sc->n;
-    an_from_item(c, sc, json_object_get(je, "larg"));
+    an_from_item(c, sc, pn_get(je, "larg"));
     size_t mid = sc->n;
-    an_from_item(c, sc, json_object_get(je, "rarg"));
+    an_from_item(c, sc, pn_get(je, "rarg"));
     size_t end = sc->n;
     const char *jt = pn_str(je, "jointype");
     bool left = jt && !strcmp(jt, "JOIN_LEFT"), right = jt && !strcmp(jt, "JOIN_RIGHT");
     bool full = jt && !strcmp(jt, "JOIN_FULL");
 
     /* USING / NATURAL: names to merge, with their pre-join nullability */
-    const json_t *using = pn_list(je, "usingClause");
+    const pnode *using = pn_list(je, "usingClause");
     size_t nu = 0;
     const char **unames = NULL;
     if (pn_bool(je, "isNatural")) {
@@ -336,10 +336,10 @@ from_join(actx *c, scope *sc, const json_t *je)
         memcpy(mr->cols, merged, nm * sizeof *merged);
         end++;
     }
-    const json_t *quals = json_object_get(je, "quals");
+    const pnode *quals = pn_get(je, "quals");
     if (quals && pn_node(quals, NULL))
         an_cond(c, sc, quals);
-    const json_t *alias = pn_obj(je, "alias");
+    const pnode *alias = pn_obj(je, "alias");
     if (alias_name(alias)) {
         /* (a JOIN b) AS j: one entry with the visible columns */
         size_t n = 0;
@@ -360,9 +360,9 @@ from_join(actx *c, scope *sc, const json_t *je)
 }
 
 void
-an_from_item(actx *c, scope *sc, const json_t *node)
+an_from_item(actx *c, scope *sc, const pnode *node)
 {
-    const json_t *in;
+    const pnode *in;
     const char *k = pn_node(node, &in);
     if (!k) {
         an_error(c, -1, NULL, "unsupported FROM item");
@@ -373,13 +373,13 @@ an_from_item(actx *c, scope *sc, const json_t *node)
         c->depth--;
         return;
     }
-    if (!strcmp(k, "RangeVar"))
+    if (pn_kind_is(k, "RangeVar"))
         from_rangevar(c, sc, in);
-    else if (!strcmp(k, "RangeSubselect"))
+    else if (pn_kind_is(k, "RangeSubselect"))
         from_subselect(c, sc, in);
-    else if (!strcmp(k, "RangeFunction"))
+    else if (pn_kind_is(k, "RangeFunction"))
         from_function(c, sc, in);
-    else if (!strcmp(k, "JoinExpr"))
+    else if (pn_kind_is(k, "JoinExpr"))
         from_join(c, sc, in);
     else
         an_error(c, pn_loc(in), NULL, "unsupported FROM item %s", k);
@@ -399,7 +399,7 @@ add_cte(actx *c, scope *sc, const char *name)
 }
 
 static void
-cte_set_cols(actx *c, cte *ct, const qres *q, const json_t *aliases)
+cte_set_cols(actx *c, cte *ct, const qres *q, const pnode *aliases)
 {
     ct->n = q->n;
     ct->cols = an_alloc(&c->ar, (q->n ? q->n : 1) * sizeof *ct->cols);
@@ -415,19 +415,19 @@ cte_set_cols(actx *c, cte *ct, const qres *q, const json_t *aliases)
 }
 
 void
-an_with(actx *c, scope *sc, const json_t *with)
+an_with(actx *c, scope *sc, const pnode *with)
 {
     if (!with)
         return;
     bool recursive = pn_bool(with, "recursive");
-    const json_t *ctes = pn_list(with, "ctes");
+    const pnode *ctes = pn_list(with, "ctes");
     for (size_t i = 0; i < pn_len(ctes); i++) {
-        const json_t *ce;
+        const pnode *ce;
         if (!pn_is(pn_at(ctes, i), "CommonTableExpr", &ce))
             continue;
         const char *name = pn_str(ce, "ctename");
-        const json_t *q = json_object_get(ce, "ctequery"), *sel;
-        const json_t *aliases = pn_list(ce, "aliascolnames");
+        const pnode *q = pn_get(ce, "ctequery"), *sel;
+        const pnode *aliases = pn_list(ce, "aliascolnames");
         if (!name)
             continue;
         cte *ct = add_cte(c, sc, name);
@@ -475,18 +475,18 @@ add_rcol(actx *c, qres *out, const rcol *col, const char *embed, int loc)
 }
 
 void
-an_targets(actx *c, scope *sc, const json_t *list, qres *out)
+an_targets(actx *c, scope *sc, const pnode *list, qres *out)
 {
     for (size_t i = 0; i < pn_len(list); i++) {
-        const json_t *rt, *cref;
+        const pnode *rt, *cref;
         if (!pn_is(pn_at(list, i), "ResTarget", &rt)) {
             an_error(c, -1, NULL, "unsupported target list item");
             continue;
         }
-        const json_t *val = json_object_get(rt, "val");
+        const pnode *val = pn_get(rt, "val");
         int loc = pn_loc(rt);
         if (pn_is(val, "ColumnRef", &cref)) {
-            const json_t *fields = pn_list(cref, "fields");
+            const pnode *fields = pn_list(cref, "fields");
             size_t nf = pn_len(fields);
             if (nf && pn_is(pn_at(fields, nf - 1), "A_Star", NULL)) {
                 if (nf == 1) {
@@ -529,11 +529,11 @@ an_targets(actx *c, scope *sc, const json_t *list, qres *out)
 
 /* ORDER BY / GROUP BY item: an output column name, an ordinal, or an expression. */
 static void
-sort_item(actx *c, scope *sc, const json_t *node, const qres *out)
+sort_item(actx *c, scope *sc, const pnode *node, const qres *out)
 {
-    const json_t *in;
+    const pnode *in;
     if (pn_is(node, "ColumnRef", &in)) {
-        const json_t *f = pn_list(in, "fields");
+        const pnode *f = pn_list(in, "fields");
         const char *s = pn_len(f) == 1 ? pn_sval(pn_at(f, 0)) : NULL;
         if (s && out) {
             int cnt = 0;
@@ -547,13 +547,13 @@ sort_item(actx *c, scope *sc, const json_t *node, const qres *out)
     if (pn_is(node, "A_Const", NULL))
         return;
     if (pn_is(node, "GroupingSet", &in)) {
-        const json_t *content = pn_list(in, "content");
+        const pnode *content = pn_list(in, "content");
         for (size_t i = 0; i < pn_len(content); i++)
             sort_item(c, sc, pn_at(content, i), out);
         return;
     }
     if (pn_is(node, "RowExpr", &in)) {
-        const json_t *args = pn_list(in, "args");
+        const pnode *args = pn_list(in, "args");
         for (size_t i = 0; i < pn_len(args); i++)
             sort_item(c, sc, pn_at(args, i), out);
         return;
@@ -562,10 +562,10 @@ sort_item(actx *c, scope *sc, const json_t *node, const qres *out)
 }
 
 void
-an_limit(actx *c, scope *sc, const json_t *sel)
+an_limit(actx *c, scope *sc, const pnode *sel)
 {
-    const json_t *lc = json_object_get(sel, "limitCount");
-    const json_t *lo = json_object_get(sel, "limitOffset");
+    const pnode *lc = pn_get(sel, "limitCount");
+    const pnode *lo = pn_get(sel, "limitOffset");
     if (lc && pn_node(lc, NULL)) {
         an_coerce(c, lc, cat_tref_builtin(PGC_INT8), "limit", 1, -1);
         an_expr(c, sc, lc);
@@ -577,16 +577,16 @@ an_limit(actx *c, scope *sc, const json_t *sel)
 }
 
 static void
-sort_clause(actx *c, scope *sc, const json_t *list, const qres *out)
+sort_clause(actx *c, scope *sc, const pnode *list, const qres *out)
 {
-    const json_t *sb;
+    const pnode *sb;
     for (size_t i = 0; i < pn_len(list); i++)
         if (pn_is(pn_at(list, i), "SortBy", &sb))
-            sort_item(c, sc, json_object_get(sb, "node"), out);
+            sort_item(c, sc, pn_get(sb, "node"), out);
 }
 
 static void
-select_setop(actx *c, scope *sc, const json_t *sel, const char *op, qres *out)
+select_setop(actx *c, scope *sc, const pnode *sel, const char *op, qres *out)
 {
     qres l = {0}, r = {0};
     an_select(c, sc, pn_obj(sel, "larg"), &l);
@@ -622,14 +622,14 @@ select_setop(actx *c, scope *sc, const json_t *sel, const char *op, qres *out)
 }
 
 static void
-select_values(actx *c, scope *sc, const json_t *rows, qres *out)
+select_values(actx *c, scope *sc, const pnode *rows, qres *out)
 {
     size_t ncols = 0;
     for (size_t i = 0; i < pn_len(rows); i++) {
-        const json_t *row;
+        const pnode *row;
         if (!pn_is(pn_at(rows, i), "List", &row))
             continue;
-        const json_t *items = pn_list(row, "items");
+        const pnode *items = pn_list(row, "items");
         if (i == 0) {
             ncols = pn_len(items);
             for (size_t k = 0; k < ncols; k++) {
@@ -644,7 +644,7 @@ select_values(actx *c, scope *sc, const json_t *rows, qres *out)
             continue;
         }
         for (size_t k = 0; k < ncols; k++) {
-            const json_t *node = pn_at(items, k);
+            const pnode *node = pn_at(items, k);
             if (cat_tref_known(out->cols[k].t))
                 an_coerce(c, node, out->cols[k].t, NULL, 0, -1);
             aval v = an_expr(c, sc, node);
@@ -656,7 +656,7 @@ select_values(actx *c, scope *sc, const json_t *rows, qres *out)
 }
 
 void
-an_select(actx *c, scope *parent, const json_t *sel, qres *out)
+an_select(actx *c, scope *parent, const pnode *sel, qres *out)
 {
     if (!sel) {
         an_error(c, -1, NULL, "malformed SELECT");
@@ -676,7 +676,7 @@ an_select(actx *c, scope *parent, const json_t *sel, qres *out)
         c->depth--;
         return;
     }
-    const json_t *rows = pn_list(sel, "valuesLists");
+    const pnode *rows = pn_list(sel, "valuesLists");
     if (rows) {
         select_values(c, &sc, rows, out);
         sort_clause(c, &sc, pn_list(sel, "sortClause"), out);
@@ -685,26 +685,26 @@ an_select(actx *c, scope *parent, const json_t *sel, qres *out)
         return;
     }
     int errors_before = c->n_errors;
-    const json_t *from = pn_list(sel, "fromClause");
+    const pnode *from = pn_list(sel, "fromClause");
     sc.nfrom = pn_len(from);
     for (size_t i = 0; i < pn_len(from); i++)
         an_from_item(c, &sc, pn_at(from, i));
-    an_cond(c, &sc, json_object_get(sel, "whereClause"));
+    an_cond(c, &sc, pn_get(sel, "whereClause"));
     an_targets(c, &sc, pn_list(sel, "targetList"), out);
     sc.out = out;
-    const json_t *dist = pn_list(sel, "distinctClause");
+    const pnode *dist = pn_list(sel, "distinctClause");
     for (size_t i = 0; i < pn_len(dist); i++)
         if (pn_node(pn_at(dist, i), NULL))
             sort_item(c, &sc, pn_at(dist, i), out);
-    const json_t *group = pn_list(sel, "groupClause");
+    const pnode *group = pn_list(sel, "groupClause");
     for (size_t i = 0; i < pn_len(group); i++)
         sort_item(c, &sc, pn_at(group, i), out);
-    an_cond(c, &sc, json_object_get(sel, "havingClause"));
-    const json_t *wins = pn_list(sel, "windowClause"), *wd;
+    an_cond(c, &sc, pn_get(sel, "havingClause"));
+    const pnode *wins = pn_list(sel, "windowClause"), *wd;
     for (size_t i = 0; i < pn_len(wins); i++) {
         if (!pn_is(pn_at(wins, i), "WindowDef", &wd))
             continue;
-        const json_t *pl = pn_list(wd, "partitionClause");
+        const pnode *pl = pn_list(wd, "partitionClause");
         for (size_t k = 0; k < pn_len(pl); k++)
             an_expr(c, &sc, pn_at(pl, k));
         sort_clause(c, &sc, pn_list(wd, "orderClause"), NULL);

@@ -461,13 +461,13 @@ is_serial(const char *n, uint32_t *id)
 }
 
 bool
-catalog_typename(const catalog *c, const json_t *tn, cat_tref *out, bool *serial, char *why,
+catalog_typename(const catalog *c, const pnode *tn, cat_tref *out, bool *serial, char *why,
                  size_t whylen)
 {
     cat_tref t = {0, NULL, 0};
     if (serial)
         *serial = false;
-    const json_t *names = pn_list(tn, "names");
+    const pnode *names = pn_list(tn, "names");
     size_t nn = pn_len(names);
     const char *name = pn_last_name(names);
     const char *schema = nn >= 2 ? pn_sval(pn_at(names, nn - 2)) : NULL;

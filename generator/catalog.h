@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "pgnode.h"
 #include "source.h"
 
 typedef struct cat_utype cat_utype;
@@ -103,7 +104,7 @@ void catalog_free(catalog *c);
 
 /* Applies one parsed schema statement (the "stmt" node of a RawStmt) taken from st; problems
  * go to d at st->file, st->start + location. */
-void catalog_apply(catalog *c, const json_t *stmt, const src_stmt *st, diag_list *d);
+void catalog_apply(catalog *c, const pnode *stmt, const src_stmt *st, diag_list *d);
 
 /* Lookups (schema NULL = search path: public). Dropped objects are invisible. Borrowed. */
 cat_table *catalog_table(const catalog *c, const char *schema, const char *name);
@@ -116,7 +117,7 @@ const cat_column *catalog_column(const cat_table *t, const char *name);
 /* Resolves a TypeName node body; sql is the text it was parsed from (for typmods). Returns
  * false with *why set ("type \"x\" does not exist" into buf) when unknown. *serial is set when
  * the name is serial/bigserial/smallserial. */
-bool catalog_typename(const catalog *c, const json_t *typname, cat_tref *out, bool *serial,
+bool catalog_typename(const catalog *c, const pnode *typname, cat_tref *out, bool *serial,
                       char *why, size_t whylen);
 
 /* === type references === */

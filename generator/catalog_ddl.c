@@ -30,7 +30,7 @@ cat_ddl_error(cat_ddl *x, int loc, const char *hint, const char *fmt, ...)
 }
 
 const char *
-cat_rv_schema(const json_t *rv)
+cat_rv_schema(const pnode *rv)
 {
     const char *s = pn_str(rv, "schemaname");
     return s ? s : "public";
@@ -101,7 +101,7 @@ ddl_alter_col_loc(cat_ddl *x, int from, const char *cname, int fallback)
 }
 
 static cat_table *
-need_table(cat_ddl *x, const json_t *rv, bool missing_ok)
+need_table(cat_ddl *x, const pnode *rv, bool missing_ok)
 {
     const char *name = pn_str(rv, "relname");
     if (!name) {
@@ -118,7 +118,7 @@ need_table(cat_ddl *x, const json_t *rv, bool missing_ok)
 }
 
 bool
-cat_resolve_type(cat_ddl *x, const json_t *tn, cat_tref *out, bool *serial)
+cat_resolve_type(cat_ddl *x, const pnode *tn, cat_tref *out, bool *serial)
 {
     char why[256];
     if (catalog_typename(x->c, tn, out, serial, why, sizeof why))
@@ -145,14 +145,14 @@ add_pk(cat_table *t, const char *col)
 
 /* Column constraints of a ColumnDef (also used by ALTER TABLE ADD COLUMN and partitions). */
 static void
-apply_col_constraints(cat_ddl *x, cat_table *t, cat_column *col, const json_t *cdef)
+apply_col_constraints(cat_ddl *x, cat_table *t, cat_column *col, const pnode *cdef)
 {
     (void)x;
-    const json_t *cons = pn_list(cdef, "constraints");
+    const pnode *cons = pn_list(cdef, "constraints");
     if (pn_bool(cdef, "is_not_null"))
         col->not_null = true;
     for (size_t i = 0; i < pn_len(cons); i++) {
-        const json_t *cn;
+        const pnode *cn;
         if (!pn_is(pn_at(cons, i), "Constraint", &cn))
             continue;
         const char *ct = pn_str(cn, "contype");
@@ -176,9 +176,9 @@ apply_col_constraints(cat_ddl *x, cat_table *t, cat_column *col, const json_t *c
 
 /* Fills col from a ColumnDef with a type. */
 static bool
-column_def(cat_ddl *x, cat_table *t, cat_column *col, const json_t *cdef)
+column_def(cat_ddl *x, cat_table *t, cat_column *col, const pnode *cdef)
 {
-    const json_t *tn = pn_obj(cdef, "typeName");
+    const pnode *tn = pn_obj(cdef, "typeName");
     bool serial = false;
     if (!cat_resolve_type(x, tn, &col->type, &serial))
         return false;
@@ -208,12 +208,12 @@ copy_columns(cat_table *dst, const cat_table *src, bool with_defaults)
 }
 
 static void
-table_constraint(cat_ddl *x, cat_table *t, const json_t *cn)
+table_constraint(cat_ddl *x, cat_table *t, const pnode *cn)
 {
     const char *ct = pn_str(cn, "contype");
     if (!ct || strcmp(ct, "CONSTR_PRIMARY") != 0)
         return;
-    const json_t *keys = pn_list(cn, "keys");
+    const pnode *keys = pn_list(cn, "keys");
     for (size_t k = 0; k < pn_len(keys); k++) {
         const char *kn = pn_sval(pn_at(keys, k));
         if (!kn)
@@ -229,9 +229,9 @@ table_constraint(cat_ddl *x, cat_table *t, const json_t *cn)
 }
 
 static void
-create_table(cat_ddl *x, const json_t *cs)
+create_table(cat_ddl *x, const pnode *cs)
 {
-    const json_t *rv = pn_obj(cs, "relation");
+    const pnode *rv = pn_obj(cs, "relation");
     const char *name = pn_str(rv, "relname");
     const char *schema = cat_rv_schema(rv);
     if (!name)
@@ -251,10 +251,10 @@ create_table(cat_ddl *x, const json_t *cs)
         return;
     t->kind = CAT_TABLE;
     t->partitioned = pn_obj(cs, "partspec") != NULL;
-    const json_t *inh = pn_list(cs, "inhRelations");
+    const pnode *inh = pn_list(cs, "inhRelations");
     bool partition = pn_obj(cs, "partbound") != NULL;
     for (size_t i = 0; i < pn_len(inh); i++) {
-        const json_t *prv;
+        const pnode *prv;
         if (!pn_is(pn_at(inh, i), "RangeVar", &prv))
             continue;
         const cat_table *p = need_table(x, prv, false);
@@ -272,13 +272,13 @@ create_table(cat_ddl *x, const json_t *cs)
                 add_pk(t, p->pk[k]);
         }
     }
-    const json_t *elts = pn_list(cs, "tableElts");
+    const pnode *elts = pn_list(cs, "tableElts");
     for (size_t i = 0; i < pn_len(elts); i++) {
-        const json_t *e = pn_at(elts, i), *in;
+        const pnode *e = pn_at(elts, i), *in;
         const char *k = pn_node(e, &in);
         if (!k)
             continue;
-        if (!strcmp(k, "ColumnDef")) {
+        if (pn_kind_is(k, "ColumnDef")) {
             const char *cn = pn_str(in, "colname");
             if (!cn)
                 continue;
@@ -295,35 +295,35 @@ create_table(cat_ddl *x, const json_t *cs)
             if (!col && !(col = cat_add_column(t, cn)))
                 return;
             column_def(x, t, col, in);
-        } else if (!strcmp(k, "TableLikeClause")) {
+        } else if (pn_kind_is(k, "TableLikeClause")) {
             const cat_table *src = need_table(x, pn_obj(in, "relation"), false);
             long long opts = pn_int(in, "options", 0);
             if (src)
                 copy_columns(t, src, (opts & ((1 << 3) | (1 << 4) | (1 << 5))) != 0);
-        } else if (!strcmp(k, "Constraint")) {
+        } else if (pn_kind_is(k, "Constraint")) {
             table_constraint(x, t, in);
         }
     }
 }
 
 static void
-alter_table(cat_ddl *x, const json_t *as)
+alter_table(cat_ddl *x, const pnode *as)
 {
     const char *objtype = pn_str(as, "objtype");
     if (objtype && strcmp(objtype, "OBJECT_TABLE") != 0 && strcmp(objtype, "OBJECT_FOREIGN_TABLE"))
         return; /* ALTER VIEW/INDEX/SEQUENCE ... */
-    const json_t *rv = pn_obj(as, "relation");
+    const pnode *rv = pn_obj(as, "relation");
     cat_table *t = need_table(x, rv, pn_bool(as, "missing_ok"));
     if (!t)
         return;
-    const json_t *cmds = pn_list(as, "cmds");
+    const pnode *cmds = pn_list(as, "cmds");
     for (size_t i = 0; i < pn_len(cmds); i++) {
-        const json_t *cmd;
+        const pnode *cmd;
         if (!pn_is(pn_at(cmds, i), "AlterTableCmd", &cmd))
             continue;
         const char *sub = pn_str(cmd, "subtype");
         const char *cname = pn_str(cmd, "name");
-        const json_t *def = pn_obj(cmd, "def"), *din = NULL;
+        const pnode *def = pn_obj(cmd, "def"), *din = NULL;
         const char *dk = pn_node(def, &din);
         if (!sub)
             continue;
@@ -409,7 +409,7 @@ alter_table(cat_ddl *x, const json_t *as)
 
 /* Splits a List of String names into schema and name. */
 bool
-cat_split_names(const json_t *names, const char **schema, const char **name)
+cat_split_names(const pnode *names, const char **schema, const char **name)
 {
     size_t n = pn_len(names);
     *name = n ? pn_sval(pn_at(names, n - 1)) : NULL;
@@ -418,15 +418,15 @@ cat_split_names(const json_t *names, const char **schema, const char **name)
 }
 
 static void
-drop_objects(cat_ddl *x, const json_t *ds)
+drop_objects(cat_ddl *x, const pnode *ds)
 {
     const char *rt = pn_str(ds, "removeType");
-    const json_t *objs = pn_list(ds, "objects");
+    const pnode *objs = pn_list(ds, "objects");
     bool missing_ok = pn_bool(ds, "missing_ok");
     if (!rt)
         return;
     for (size_t i = 0; i < pn_len(objs); i++) {
-        const json_t *o = pn_at(objs, i), *in;
+        const pnode *o = pn_at(objs, i), *in;
         const char *schema = NULL, *name = NULL;
         if (!strcmp(rt, "OBJECT_TABLE") || !strcmp(rt, "OBJECT_VIEW") ||
             !strcmp(rt, "OBJECT_MATVIEW") || !strcmp(rt, "OBJECT_FOREIGN_TABLE")) {
@@ -449,7 +449,7 @@ drop_objects(cat_ddl *x, const json_t *ds)
                     p->dropped = true;
             }
         } else if (!strcmp(rt, "OBJECT_TYPE") || !strcmp(rt, "OBJECT_DOMAIN")) {
-            const json_t *names = NULL;
+            const pnode *names = NULL;
             if (pn_is(o, "TypeName", &in))
                 names = pn_list(in, "names");
             else if (pn_is(o, "List", &in))
@@ -520,13 +520,13 @@ drop_objects(cat_ddl *x, const json_t *ds)
 }
 
 static void
-rename_object(cat_ddl *x, const json_t *rs)
+rename_object(cat_ddl *x, const pnode *rs)
 {
     const char *rt = pn_str(rs, "renameType");
     const char *newname = pn_str(rs, "newname");
     if (!rt || !newname)
         return;
-    const json_t *rv = pn_obj(rs, "relation");
+    const pnode *rv = pn_obj(rs, "relation");
     if (!strcmp(rt, "OBJECT_TABLE") || !strcmp(rt, "OBJECT_VIEW") ||
         !strcmp(rt, "OBJECT_MATVIEW")) {
         cat_table *t = need_table(x, rv, pn_bool(rs, "missing_ok"));
@@ -573,8 +573,8 @@ rename_object(cat_ddl *x, const json_t *rs)
         cat_xreplace(&col->name, newname);
     } else if (!strcmp(rt, "OBJECT_TYPE") || !strcmp(rt, "OBJECT_DOMAIN")) {
         const char *schema, *name;
-        const json_t *obj = json_object_get(rs, "object"), *in;
-        const json_t *names = pn_is(obj, "List", &in) ? pn_list(in, "items") : NULL;
+        const pnode *obj = pn_get(rs, "object"), *in;
+        const pnode *names = pn_is(obj, "List", &in) ? pn_list(in, "items") : NULL;
         if (!cat_split_names(names, &schema, &name))
             return;
         cat_utype *u = (cat_utype *)catalog_utype(x->c, schema, name);
@@ -602,20 +602,20 @@ rename_object(cat_ddl *x, const json_t *rs)
 
 /* Column references in an index expression or predicate must name columns of t. */
 static void
-index_expr_columns(cat_ddl *x, const cat_table *t, const json_t *node, int depth)
+index_expr_columns(cat_ddl *x, const cat_table *t, const pnode *node, int depth)
 {
     if (depth > 100)
         return;
-    if (json_is_array(node)) {
-        for (size_t i = 0; i < json_array_size(node); i++)
-            index_expr_columns(x, t, json_array_get(node, i), depth + 1);
+    if (pn_is_array(node)) {
+        for (size_t i = 0; i < pn_len(node); i++)
+            index_expr_columns(x, t, pn_at(node, i), depth + 1);
         return;
     }
-    if (!json_is_object(node))
+    if (!pn_is_object(node))
         return;
-    const json_t *cref;
+    const pnode *cref;
     if (pn_is(node, "ColumnRef", &cref)) {
-        const json_t *fields = pn_list(cref, "fields");
+        const pnode *fields = pn_list(cref, "fields");
         size_t nf = pn_len(fields);
         const char *name = nf ? pn_sval(pn_at(fields, nf - 1)) : NULL;
         const char *rel = nf == 2 ? pn_sval(pn_at(fields, 0)) : NULL;
@@ -626,10 +626,8 @@ index_expr_columns(cat_ddl *x, const cat_table *t, const json_t *node, int depth
                       "column \"%s\" does not exist", name);
         return;
     }
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)node, key, v)
-        index_expr_columns(x, t, v, depth + 1);
+    for (size_t i = 0; i < pn_size(node); i++)
+        index_expr_columns(x, t, pn_val_at(node, i), depth + 1);
 }
 
 /* The offset of the first identifier `name` after the first "(" at or after from (an index's
@@ -654,21 +652,21 @@ ddl_paren_ident_loc(cat_ddl *x, int from, const char *name, int fallback)
 /* CREATE INDEX: indexes change nothing a query sees, but one on a relation or column that does
  * not exist would fail when the migration runs. */
 static void
-create_index(cat_ddl *x, const json_t *is)
+create_index(cat_ddl *x, const pnode *is)
 {
-    const json_t *rv = pn_obj(is, "relation");
+    const pnode *rv = pn_obj(is, "relation");
     const cat_table *t = need_table(x, rv, false);
     if (!t)
         return;
     const char *lists[] = {"indexParams", "indexIncludingParams"};
     for (size_t l = 0; l < 2; l++) {
-        const json_t *elems = pn_list(is, lists[l]), *ie;
+        const pnode *elems = pn_list(is, lists[l]), *ie;
         for (size_t i = 0; i < pn_len(elems); i++) {
             if (!pn_is(pn_at(elems, i), "IndexElem", &ie))
                 continue;
             const char *name = pn_str(ie, "name");
             if (!name) {
-                index_expr_columns(x, t, json_object_get(ie, "expr"), 0);
+                index_expr_columns(x, t, pn_get(ie, "expr"), 0);
                 continue;
             }
             if (catalog_column(t, name))
@@ -679,21 +677,21 @@ create_index(cat_ddl *x, const json_t *is)
                           name);
         }
     }
-    index_expr_columns(x, t, json_object_get(is, "whereClause"), 0);
+    index_expr_columns(x, t, pn_get(is, "whereClause"), 0);
 }
 
 /* COMMENT ON TABLE/VIEW/COLUMN of an object that does not exist. The object name has no
  * location in the tree: it is found in the text after ON and the object kind's keywords. */
 static void
-comment_on(cat_ddl *x, const json_t *cs)
+comment_on(cat_ddl *x, const pnode *cs)
 {
     const char *ot = pn_str(cs, "objtype");
     bool column = ot && !strcmp(ot, "OBJECT_COLUMN");
     if (!ot || (!column && strcmp(ot, "OBJECT_TABLE") != 0 && strcmp(ot, "OBJECT_VIEW") != 0 &&
                 strcmp(ot, "OBJECT_MATVIEW") != 0 && strcmp(ot, "OBJECT_FOREIGN_TABLE") != 0))
         return;
-    const json_t *obj, *items;
-    if (!pn_is(json_object_get(cs, "object"), "List", &obj) || !(items = pn_list(obj, "items")))
+    const pnode *obj, *items;
+    if (!pn_is(pn_get(cs, "object"), "List", &obj) || !(items = pn_list(obj, "items")))
         return;
     size_t n = pn_len(items), nrel = column ? n - 1 : n;
     if (nrel < 1 || nrel > 2)
@@ -743,50 +741,50 @@ comment_on(cat_ddl *x, const json_t *cs)
 }
 
 void
-catalog_apply(catalog *c, const json_t *stmt, const src_stmt *st, diag_list *d)
+catalog_apply(catalog *c, const pnode *stmt, const src_stmt *st, diag_list *d)
 {
     cat_ddl x = {c, st, d};
-    const json_t *in;
+    const pnode *in;
     const char *k = pn_node(stmt, &in);
     if (!k || c->oom)
         return;
     cat_alloc_failed = false;
-    if (!strcmp(k, "CreateStmt"))
+    if (pn_kind_is(k, "CreateStmt"))
         create_table(&x, in);
-    else if (!strcmp(k, "AlterTableStmt"))
+    else if (pn_kind_is(k, "AlterTableStmt"))
         alter_table(&x, in);
-    else if (!strcmp(k, "DropStmt"))
+    else if (pn_kind_is(k, "DropStmt"))
         drop_objects(&x, in);
-    else if (!strcmp(k, "RenameStmt"))
+    else if (pn_kind_is(k, "RenameStmt"))
         rename_object(&x, in);
-    else if (!strcmp(k, "CreateEnumStmt"))
+    else if (pn_kind_is(k, "CreateEnumStmt"))
         cat_create_enum(&x, in);
-    else if (!strcmp(k, "AlterEnumStmt"))
+    else if (pn_kind_is(k, "AlterEnumStmt"))
         cat_alter_enum(&x, in);
-    else if (!strcmp(k, "CompositeTypeStmt"))
+    else if (pn_kind_is(k, "CompositeTypeStmt"))
         cat_create_composite(&x, in);
-    else if (!strcmp(k, "CreateDomainStmt"))
+    else if (pn_kind_is(k, "CreateDomainStmt"))
         cat_create_domain(&x, in);
-    else if (!strcmp(k, "AlterDomainStmt"))
+    else if (pn_kind_is(k, "AlterDomainStmt"))
         cat_alter_domain(&x, in);
-    else if (!strcmp(k, "ViewStmt"))
-        cat_create_view(&x, pn_obj(in, "view"), json_object_get(in, "query"),
+    else if (pn_kind_is(k, "ViewStmt"))
+        cat_create_view(&x, pn_obj(in, "view"), pn_get(in, "query"),
                         pn_list(in, "aliases"), pn_bool(in, "replace"), false, CAT_VIEW);
-    else if (!strcmp(k, "CreateTableAsStmt")) {
-        const json_t *into = pn_obj(in, "into");
+    else if (pn_kind_is(k, "CreateTableAsStmt")) {
+        const pnode *into = pn_obj(in, "into");
         const char *ot = pn_str(in, "objtype");
         cat_rel_kind kind = ot && !strcmp(ot, "OBJECT_MATVIEW") ? CAT_MATVIEW : CAT_TABLE;
-        cat_create_view(&x, pn_obj(into, "rel"), json_object_get(in, "query"),
+        cat_create_view(&x, pn_obj(into, "rel"), pn_get(in, "query"),
                         pn_list(into, "colNames"), false, pn_bool(in, "if_not_exists"), kind);
-    } else if (!strcmp(k, "CreateFunctionStmt"))
+    } else if (pn_kind_is(k, "CreateFunctionStmt"))
         cat_create_function(&x, in);
-    else if (!strcmp(k, "CreateSchemaStmt"))
+    else if (pn_kind_is(k, "CreateSchemaStmt"))
         cat_create_schema(&x, in);
-    else if (!strcmp(k, "CreateExtensionStmt"))
+    else if (pn_kind_is(k, "CreateExtensionStmt"))
         cat_create_extension(&x, in);
-    else if (!strcmp(k, "IndexStmt"))
+    else if (pn_kind_is(k, "IndexStmt"))
         create_index(&x, in);
-    else if (!strcmp(k, "CommentStmt"))
+    else if (pn_kind_is(k, "CommentStmt"))
         comment_on(&x, in);
     /* everything else (grants, triggers, DO, seed data...) changes nothing a query can see */
     if (cat_alloc_failed)

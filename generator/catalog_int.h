@@ -45,24 +45,24 @@ typedef struct cat_ddl {
 void cat_ddl_error(cat_ddl *x, int loc, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A RangeVar's schema, "public" when it names none. Borrowed from the tree. */
-const char *cat_rv_schema(const json_t *rv);
+const char *cat_rv_schema(const pnode *rv);
 /* Resolves a TypeName node, reporting an unknown type. */
-bool cat_resolve_type(cat_ddl *x, const json_t *tn, cat_tref *out, bool *serial);
+bool cat_resolve_type(cat_ddl *x, const pnode *tn, cat_tref *out, bool *serial);
 /* Splits a List of String names into schema (NULL when unqualified) and name. */
-bool cat_split_names(const json_t *names, const char **schema, const char **name);
+bool cat_split_names(const pnode *names, const char **schema, const char **name);
 
 /* === types, views, routines (catalog_types.c); each takes the statement's node body === */
-void cat_create_enum(cat_ddl *x, const json_t *es);
-void cat_alter_enum(cat_ddl *x, const json_t *es);
-void cat_create_composite(cat_ddl *x, const json_t *cs);
-void cat_create_domain(cat_ddl *x, const json_t *ds);
-void cat_alter_domain(cat_ddl *x, const json_t *as);
+void cat_create_enum(cat_ddl *x, const pnode *es);
+void cat_alter_enum(cat_ddl *x, const pnode *es);
+void cat_create_composite(cat_ddl *x, const pnode *cs);
+void cat_create_domain(cat_ddl *x, const pnode *ds);
+void cat_alter_domain(cat_ddl *x, const pnode *as);
 /* CREATE [OR REPLACE] VIEW / MATERIALIZED VIEW / TABLE AS: rv the relation, query the wrapped
  * SelectStmt, aliases the column names given (may be NULL). */
-void cat_create_view(cat_ddl *x, const json_t *rv, const json_t *query, const json_t *aliases,
+void cat_create_view(cat_ddl *x, const pnode *rv, const pnode *query, const pnode *aliases,
                      bool replace, bool if_not_exists, cat_rel_kind kind);
-void cat_create_function(cat_ddl *x, const json_t *fs);
-void cat_create_schema(cat_ddl *x, const json_t *cs);
-void cat_create_extension(cat_ddl *x, const json_t *ce);
+void cat_create_function(cat_ddl *x, const pnode *fs);
+void cat_create_schema(cat_ddl *x, const pnode *cs);
+void cat_create_extension(cat_ddl *x, const pnode *ce);
 
 #endif

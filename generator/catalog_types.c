@@ -15,7 +15,7 @@
 #include "pgnode.h"
 
 void
-cat_create_enum(cat_ddl *x, const json_t *es)
+cat_create_enum(cat_ddl *x, const pnode *es)
 {
     const char *schema, *name;
     if (!cat_split_names(pn_list(es, "typeName"), &schema, &name))
@@ -27,7 +27,7 @@ cat_create_enum(cat_ddl *x, const json_t *es)
         return;
     }
     cat_utype *u = cat_add_utype(x->c, CAT_ENUM, schema, name);
-    const json_t *vals = pn_list(es, "vals");
+    const pnode *vals = pn_list(es, "vals");
     if (!u || !(u->values = cat_xcalloc(pn_len(vals) + 1, sizeof(char *))))
         return;
     for (size_t i = 0; i < pn_len(vals); i++) {
@@ -40,7 +40,7 @@ cat_create_enum(cat_ddl *x, const json_t *es)
 }
 
 void
-cat_alter_enum(cat_ddl *x, const json_t *es)
+cat_alter_enum(cat_ddl *x, const pnode *es)
 {
     const char *schema, *name;
     if (!cat_split_names(pn_list(es, "typeName"), &schema, &name))
@@ -97,9 +97,9 @@ cat_alter_enum(cat_ddl *x, const json_t *es)
 }
 
 void
-cat_create_composite(cat_ddl *x, const json_t *cs)
+cat_create_composite(cat_ddl *x, const pnode *cs)
 {
-    const json_t *rv = pn_obj(cs, "typevar");
+    const pnode *rv = pn_obj(cs, "typevar");
     const char *name = pn_str(rv, "relname");
     const char *schema = cat_rv_schema(rv);
     if (!name)
@@ -108,13 +108,13 @@ cat_create_composite(cat_ddl *x, const json_t *cs)
         cat_ddl_error(x, pn_loc(rv), NULL, "type \"%s\" already exists", name);
         return;
     }
-    const json_t *defs = pn_list(cs, "coldeflist");
+    const pnode *defs = pn_list(cs, "coldeflist");
     cat_column *cols = cat_xcalloc(pn_len(defs) + 1, sizeof *cols);
     size_t n = 0;
     if (!cols)
         return;
     for (size_t i = 0; i < pn_len(defs); i++) {
-        const json_t *cd;
+        const pnode *cd;
         if (!pn_is(pn_at(defs, i), "ColumnDef", &cd) || !pn_str(cd, "colname"))
             continue;
         if (!cat_resolve_type(x, pn_obj(cd, "typeName"), &cols[n].type, NULL))
@@ -133,7 +133,7 @@ cat_create_composite(cat_ddl *x, const json_t *cs)
 }
 
 void
-cat_create_domain(cat_ddl *x, const json_t *ds)
+cat_create_domain(cat_ddl *x, const pnode *ds)
 {
     const char *schema, *name;
     if (!cat_split_names(pn_list(ds, "domainname"), &schema, &name))
@@ -152,9 +152,9 @@ cat_create_domain(cat_ddl *x, const json_t *ds)
         return;
     u->base = cat_tref_base(base);
     u->not_null = cat_tref_domain_not_null(base);
-    const json_t *cons = pn_list(ds, "constraints");
+    const pnode *cons = pn_list(ds, "constraints");
     for (size_t i = 0; i < pn_len(cons); i++) {
-        const json_t *cn;
+        const pnode *cn;
         if (pn_is(pn_at(cons, i), "Constraint", &cn)) {
             const char *ct = pn_str(cn, "contype");
             if (ct && !strcmp(ct, "CONSTR_NOTNULL"))
@@ -164,7 +164,7 @@ cat_create_domain(cat_ddl *x, const json_t *ds)
 }
 
 void
-cat_alter_domain(cat_ddl *x, const json_t *as)
+cat_alter_domain(cat_ddl *x, const pnode *as)
 {
     const char *schema, *name;
     if (!cat_split_names(pn_list(as, "typeName"), &schema, &name))
@@ -183,7 +183,7 @@ cat_alter_domain(cat_ddl *x, const json_t *as)
 
 /* A view, materialized view or CREATE TABLE AS: columns from the analyzer. */
 void
-cat_create_view(cat_ddl *x, const json_t *rv, const json_t *query, const json_t *aliases,
+cat_create_view(cat_ddl *x, const pnode *rv, const pnode *query, const pnode *aliases,
                 bool replace, bool if_not_exists, cat_rel_kind kind)
 {
     const char *name = pn_str(rv, "relname");
@@ -238,9 +238,9 @@ cat_create_view(cat_ddl *x, const json_t *rv, const json_t *query, const json_t 
 }
 
 static bool
-defelem_bool(const json_t *de, bool dflt)
+defelem_bool(const pnode *de, bool dflt)
 {
-    const json_t *arg = json_object_get(de, "arg"), *in;
+    const pnode *arg = pn_get(de, "arg"), *in;
     if (pn_is(arg, "Boolean", &in))
         return pn_bool(in, "boolval");
     if (pn_is(arg, "Integer", &in))
@@ -249,14 +249,14 @@ defelem_bool(const json_t *de, bool dflt)
 }
 
 void
-cat_create_function(cat_ddl *x, const json_t *fs)
+cat_create_function(cat_ddl *x, const pnode *fs)
 {
     const char *schema, *name;
     if (!cat_split_names(pn_list(fs, "funcname"), &schema, &name))
         return;
     if (!schema)
         schema = "public";
-    const json_t *params = pn_list(fs, "parameters");
+    const pnode *params = pn_list(fs, "parameters");
     cat_func *f = cat_xcalloc(1, sizeof *f);
     if (!f)
         return;
@@ -271,7 +271,7 @@ cat_create_function(cat_ddl *x, const json_t *fs)
     f->is_procedure = pn_bool(fs, "is_procedure");
     bool ok = true;
     for (size_t i = 0; i < pn_len(params); i++) {
-        const json_t *fp;
+        const pnode *fp;
         if (!pn_is(pn_at(params, i), "FunctionParameter", &fp))
             continue;
         const char *mode = pn_str(fp, "mode");
@@ -290,7 +290,7 @@ cat_create_function(cat_ddl *x, const json_t *fs)
             if (!(a->name = cat_xstrdup(pname ? pname : "")))
                 ok = false;
             a->type = t;
-            if (json_object_get(fp, "defexpr"))
+            if (pn_get(fp, "defexpr"))
                 f->n_defaults++;
         }
         if (out && !f->is_procedure) {
@@ -302,7 +302,7 @@ cat_create_function(cat_ddl *x, const json_t *fs)
             col->type = t;
         }
     }
-    const json_t *rt = pn_obj(fs, "returnType");
+    const pnode *rt = pn_obj(fs, "returnType");
     const char *rschema = NULL, *rname = NULL;
     const cat_table *rowtype = NULL;
     if (rt && cat_split_names(pn_list(rt, "names"), &rschema, &rname) &&
@@ -342,9 +342,9 @@ cat_create_function(cat_ddl *x, const json_t *fs)
         f->cols = NULL;
         f->n_cols = 0;
     }
-    const json_t *opts = pn_list(fs, "options");
+    const pnode *opts = pn_list(fs, "options");
     for (size_t i = 0; i < pn_len(opts); i++) {
-        const json_t *de;
+        const pnode *de;
         if (!pn_is(pn_at(opts, i), "DefElem", &de))
             continue;
         const char *dn = pn_str(de, "defname");
@@ -396,7 +396,7 @@ cat_create_function(cat_ddl *x, const json_t *fs)
 }
 
 void
-cat_create_schema(cat_ddl *x, const json_t *cs)
+cat_create_schema(cat_ddl *x, const pnode *cs)
 {
     const char *name = pn_str(cs, "schemaname");
     if (!name)
@@ -419,7 +419,7 @@ cat_create_schema(cat_ddl *x, const json_t *cs)
 }
 
 void
-cat_create_extension(cat_ddl *x, const json_t *ce)
+cat_create_extension(cat_ddl *x, const pnode *ce)
 {
     const char *name = pn_str(ce, "extname");
     if (!name)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +82,11 @@ main_state_free(main_state *s)
     free(s->out_dir);
 }
 
-/* Loads the config and the sources and builds the model. Returns 0 when there are no errors
+/* Loads the config and the sources and builds the model (only analyzes, leaving s->model NULL,
+ * when !want_model: check needs the diagnostics alone). Returns 0 when there are no errors
  * (warnings may have been recorded), 1 otherwise. Diagnostics are left in s->d, unprinted. */
 static int
-main_analyze(main_state *s, const char *cfg_path)
+main_analyze(main_state *s, const char *cfg_path, bool want_model)
 {
     if (config_load(cfg_path, &s->cfg, &s->d) < 0)
         return EXIT_FAIL;
@@ -94,8 +96,9 @@ main_analyze(main_state *s, const char *cfg_path)
     if (source_load(s->cfg.dir, (const char *const *)s->cfg.queries, s->cfg.n_queries,
                     SRC_QUERIES, &s->queries, &s->d) < 0)
         return EXIT_FAIL;
-    s->model = model_build(&s->schema, &s->queries, &s->d);
-    if (!s->model) {
+    if (want_model)
+        s->model = model_build(&s->schema, &s->queries, &s->d);
+    if (want_model ? !s->model : model_check(&s->schema, &s->queries, &s->d) < 0) {
         /* Not a diagnostic: recording one needs memory too. What was recorded still prints. */
         fputs("pqgen: out of memory\n", stderr);
         return EXIT_FAIL;
@@ -129,7 +132,7 @@ main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_ou
 {
     main_state s;
     memset(&s, 0, sizeof s);
-    int rc = main_analyze(&s, cfg_path);
+    int rc = main_analyze(&s, cfg_path, strcmp(cmd, "check") != 0);
     if (rc == EXIT_OK && strcmp(cmd, "model") == 0) {
         diag_print(&s.d, stderr);
         if (json_dumpf(s.model, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) == EOF ||
@@ -375,5 +378,10 @@ main_dispatch(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+    /* No glibc fastbins: the analysis frees many small blocks, and the first larger request
+     * after that (stdio buffers while writing output) made malloc_consolidate walk them all
+     * (16-24% of generate's wall time in tests/bench/RESULTS.md; 9% of it on the bench corpus
+     * once parse trees stopped being jansson DOMs). */
+    mallopt(M_MXFAST, 0);
     exit(main_dispatch(argc, argv));
 }

@@ -23,20 +23,20 @@ apply_schema_stmt(catalog *cat, const src_stmt *st, diag_list *d)
         pg_query_free_parse_result(r);
         return;
     }
-    json_error_t je;
-    json_t *tree = json_loadb(r.parse_tree, strlen(r.parse_tree), 0, &je);
+    char err[160];
+    pn_doc *tree = pn_doc_parse(r.parse_tree, strlen(r.parse_tree), err, sizeof err);
     pg_query_free_parse_result(r);
     if (!tree) {
         diag_add(d, DIAG_ERROR, st->file, st->start, NULL, "cannot read the parse tree: %s",
-                 je.text);
+                 err);
         return;
     }
-    const json_t *stmts = pn_list(tree, "stmts");
+    const pnode *stmts = pn_list(pn_doc_root(tree), "stmts");
     for (size_t i = 0; i < pn_len(stmts); i++) {
-        const json_t *raw = pn_at(stmts, i);
-        catalog_apply(cat, json_object_get(raw, "stmt"), st, d);
+        const pnode *raw = pn_at(stmts, i);
+        catalog_apply(cat, pn_get(raw, "stmt"), st, d);
     }
-    json_decref(tree);
+    pn_doc_free(tree);
 }
 
 /* jansson reports out of memory as a failed set/append (a NULL value also fails, and is
@@ -45,7 +45,7 @@ apply_schema_stmt(catalog *cat, const src_stmt *st, diag_list *d)
 static void
 model_set(json_t *o, const char *key, json_t *v, bool *ok)
 {
-    if (json_object_set_new(o, key, v) != 0)
+    if (json_object_set_new_nocheck(o, key, v) != 0) /* keys are ASCII literals */
         *ok = false;
 }
 
@@ -132,26 +132,53 @@ query_json(const catalog *cat, const src_stmt *st, const an_query *q, bool *ok)
     return o;
 }
 
-json_t *
-model_build(const src_set *schema, const src_set *queries, diag_list *d)
+/* Applies the schema and analyzes every query; with qs (the model's "queries" array) each
+ * analyzed query is appended to it. Returns the catalog (caller owns; release with
+ * catalog_free()), or NULL on out of memory; *ok is false when the result is incomplete. */
+static catalog *
+model_analyze(const src_set *schema, const src_set *queries, diag_list *d, json_t *qs,
+              bool *ok)
 {
     catalog *cat = catalog_new();
-    if (!cat)
+    if (!cat) {
+        *ok = false;
         return NULL;
+    }
     for (size_t i = 0; schema && i < schema->n_stmts && !catalog_failed(cat); i++)
         apply_schema_stmt(cat, &schema->stmts[i], d);
-    bool ok = !catalog_failed(cat);
-    json_t *qs = json_array();
-    for (size_t i = 0; ok && queries && i < queries->n_stmts; i++) {
+    *ok = !catalog_failed(cat);
+    for (size_t i = 0; *ok && queries && i < queries->n_stmts; i++) {
         const src_stmt *st = &queries->stmts[i];
         an_query q;
         int rc = analyze_query(cat, st, &q, d);
         if (rc == -2)
-            ok = false;
+            *ok = false;
         if (rc != 0)
             continue;
-        model_append(qs, query_json(cat, st, &q, &ok), &ok);
+        if (qs)
+            model_append(qs, query_json(cat, st, &q, ok), ok);
         analyze_query_free(&q);
+    }
+    return cat;
+}
+
+int
+model_check(const src_set *schema, const src_set *queries, diag_list *d)
+{
+    bool ok;
+    catalog_free(model_analyze(schema, queries, d, NULL, &ok));
+    return ok ? 0 : -1;
+}
+
+json_t *
+model_build(const src_set *schema, const src_set *queries, diag_list *d)
+{
+    json_t *qs = json_array();
+    bool ok;
+    catalog *cat = model_analyze(schema, queries, d, qs, &ok);
+    if (!cat) {
+        json_decref(qs);
+        return NULL;
     }
     json_t *root = json_object();
     if (ok) {

@@ -15,5 +15,8 @@
  * not just the first); queries with errors are left out of the model. Returns a new reference
  * (caller owns; release with json_decref()), or NULL on out of memory. */
 json_t *model_build(const src_set *schema, const src_set *queries, diag_list *d);
+/* The same analysis with the same diagnostics, without building the model (pqgen check).
+ * Returns 0, or -1 on out of memory. */
+int model_check(const src_set *schema, const src_set *queries, diag_list *d);
 
 #endif

@@ -11,16 +11,19 @@
 #include <string.h>
 #include <strings.h>
 
-static bool
+/* ASCII tests (pqgen runs in the C locale, where isalpha/isdigit mean exactly these), inline
+ * because the prescan asks them for every byte of every query. */
+static inline bool
 ident_start(char ch)
 {
-    return isalpha((unsigned char)ch) || ch == '_' || (unsigned char)ch >= 0x80;
+    unsigned char u = (unsigned char)ch;
+    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
 }
 
-static bool
+static inline bool
 ident_char(char ch)
 {
-    return ident_start(ch) || isdigit((unsigned char)ch) || ch == '$';
+    return ident_start(ch) || (ch >= '0' && ch <= '9') || ch == '$';
 }
 
 static size_t
@@ -222,12 +225,15 @@ an_prescan(actx *c)
     memcpy(out, s, len + 1);
     int first_pos = -1, first_named = -1;
     for (size_t i = 0; i < len;) {
-        size_t j = skip_quoted(s, i);
+        char ch = s[i];
+        /* the characters that can start what skip_quoted() skips */
+        size_t j = ch == '\'' || ch == '"' || ch == '-' || ch == '/' || ch == '$'
+                       ? skip_quoted(s, i)
+                       : i;
         if (j != i) {
             i = j;
             continue;
         }
-        char ch = s[i];
         if (ch == '$' && isdigit((unsigned char)s[i + 1]) && (i == 0 || !ident_char(s[i - 1]))) {
             if (first_pos < 0)
                 first_pos = (int)i;

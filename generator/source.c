@@ -44,6 +44,17 @@ src_utf8_check(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        /* 8 bytes at a time while they are ASCII and not NUL (nearly all SQL) */
+        while (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080u) ||
+                ((w - 0x0101010101010101u) & ~w & 0x8080808080808080u))
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         unsigned c = s[i];
         if (c >= 0x01 && c < 0x80) {
             i++;
@@ -82,16 +93,16 @@ static int
 src_index_lines(src_file *f)
 {
     size_t n = 1;
-    for (size_t i = 0; i < f->len; i++)
-        n += f->text[i] == '\n';
+    const char *end = f->text + f->len;
+    for (const char *p = f->text; p && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        n++;
     f->line_starts = malloc(n * sizeof *f->line_starts);
     if (!f->line_starts)
         return -1;
     size_t k = 0;
     f->line_starts[k++] = 0;
-    for (size_t i = 0; i < f->len; i++)
-        if (f->text[i] == '\n')
-            f->line_starts[k++] = i + 1;
+    for (const char *p = f->text; p && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        f->line_starts[k++] = (size_t)(p - f->text) + 1;
     f->n_lines = n;
     return 0;
 }

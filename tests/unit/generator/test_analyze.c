@@ -410,6 +410,14 @@ test_garbage_does_not_crash(void **state)
     build(&b, SCHEMA, deep);
     assert_true(b.d.n_errors >= 1);
     unbuild(&b);
+    /* a tree nested beyond 2048 JSON levels: the message jansson gave, kept by pgnode */
+    strcpy(deep, "-- name: Plus :one\nSELECT 1");
+    for (int i = 0; i < 1500; i++)
+        strcat(deep, "+1");
+    strcat(deep, " AS x;\n");
+    build(&b, SCHEMA, deep);
+    find_diag(&b, "cannot read the parse tree: maximum parsing depth reached near '{'");
+    unbuild(&b);
     free(deep);
 }
 
@@ -517,6 +525,54 @@ test_out_of_memory(void **state)
     unbuild(&ref);
 }
 
+/* model_check() (pqgen check) analyzes without building the model: the same diagnostics, in
+ * the same order, as model_build(); -1 (nothing leaked) when memory runs out. */
+static void
+test_check_matches_build(void **state)
+{
+    (void)state;
+    const char *queries =
+        "-- name: Ok :many\nSELECT id, title FROM conv WHERE user_id = $1;\n"
+        "-- name: Warn :one\nSELECT 1, 2 AS a, 3 AS a FROM conv;\n"
+        "-- name: Missing :many\nSELECT nope FROM conv;\n"
+        "-- name: Syntax :exec\nSELEC 1;\n"
+        "-- name: Grouped :many\nSELECT c.title, count(*) AS n FROM conv c GROUP BY c.user_id;\n"
+        "-- name: Types :one\nSELECT body FROM msg WHERE tokens = 'x'::bool;\n";
+    built ref;
+    build(&ref, SCHEMA, queries);
+    assert_true(ref.d.n_errors >= 3);
+    assert_true(ref.d.n_warnings >= 2);
+    src_set schema = {0}, qs = {0};
+    diag_list d = {0};
+    assert_int_equal(source_load_text("schema.sql", SCHEMA, strlen(SCHEMA), SRC_SCHEMA, &schema,
+                                      &d), 0);
+    assert_int_equal(source_load_text("query.sql", queries, strlen(queries), SRC_QUERIES, &qs,
+                                      &d), 0);
+    assert_int_equal(model_check(&schema, &qs, &d), 0);
+    assert_int_equal(d.len, ref.d.len);
+    assert_int_equal(d.n_errors, ref.d.n_errors);
+    assert_int_equal(d.n_warnings, ref.d.n_warnings);
+    for (size_t i = 0; i < d.len; i++) {
+        assert_int_equal(d.items[i].level, ref.d.items[i].level);
+        assert_int_equal(d.items[i].offset, ref.d.items[i].offset);
+        assert_string_equal(d.items[i].message, ref.d.items[i].message);
+    }
+    diag_list_free(&d);
+    /* out of memory at the first few allocations: -1, no crash, no leak (ASan) */
+    for (long n = 1; n <= 40; n++) {
+        diag_list d2 = {0};
+        catalog_test_fail_alloc = n;
+        int rc = model_check(&schema, &qs, &d2);
+        bool reached = catalog_test_fail_alloc == 0;
+        catalog_test_fail_alloc = 0;
+        assert_int_equal(rc, reached ? -1 : 0);
+        diag_list_free(&d2);
+    }
+    source_set_free(&schema);
+    source_set_free(&qs);
+    unbuild(&ref);
+}
+
 int
 main(void)
 {
@@ -532,6 +588,7 @@ main(void)
         cmocka_unit_test(test_garbage_does_not_crash),
         cmocka_unit_test(test_token_scanner),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_check_matches_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
