@@ -1,8 +1,9 @@
 /*
  * emit.c - the emit stage's entry point: derives the model (emit_derive.c), picks the template
  * set (the user's templates folder or the built-ins compiled into pqgen), and renders every
- * template into files. queries.h/queries.c render once per query file; partials are the
- * templates whose names start with '_'. Writing and diffing are emit_diff.c's.
+ * template into files. Each template is parsed once per run; queries.h/queries.c render once
+ * per query file; partials are the templates whose names start with '_'. Writing and diffing
+ * are emit_diff.c's.
  */
 #include "emit.h"
 
@@ -120,7 +121,7 @@ load_dir(emit_ctx *cx, const char *dir, tmpl_set *s)
         char *path = malloc(plen), *text;
         if (!path)
             continue;
-        snprintf(path, plen, "%s/%s", dir, names[i]);
+        tv_format(path, plen, "%s/%s", dir, names[i]);
         text = read_text(path);
         if (!text)
             emit_error(cx, NULL, "templates: cannot read %s: %s", path, strerror(errno));
@@ -177,21 +178,14 @@ blank(const char *s)
 }
 
 static int
-render_one(emit_ctx *cx, const char *tname, const char *text, json_t *data, partials *pp,
-           const char *out_name, emit_file **files, size_t *n_files)
+render_one(emit_ctx *cx, template *t, const char *file_name, const tv *data, const char *out_name,
+           emit_file **files, size_t *n_files)
 {
-    template_options opt = {0};
     template_error err;
-    char *out = NULL, file_name[300];
+    char *out = NULL;
     size_t i;
 
-    snprintf(file_name, sizeof file_name, "%s.mustache", tname);
-    opt.escape_html = 0;
-    opt.strict_partials = 1;
-    opt.partial = load_partial;
-    opt.partial_userdata = pp;
-    opt.name = file_name;
-    if (template_render(text, data, &opt, &out, &err) != 0) {
+    if (template_render_parsed(t, data, &out, &err) != 0) {
         emit_error(cx, NULL, "%s:%d: template error: %s", err.file, err.line, err.message);
         return -1;
     }
@@ -221,22 +215,16 @@ render_one(emit_ctx *cx, const char *tname, const char *text, json_t *data, part
 int
 emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files, diag_list *d)
 {
-    emit_ctx cx = {0};
+    emit_ctx cx;
     tmpl_set set = {0};
     partials pp;
-    json_t *derived = NULL;
+    tv *derived = NULL;
     size_t i;
     int rc = -1;
 
     *files = NULL;
     *n_files = 0;
-    cx.cfg = cfg;
-    cx.model = model;
-    cx.d = d;
-    cx.prefix = cfg->prefix ? cfg->prefix : "db";
-    cx.upper_prefix = emit_upper(cx.prefix);
-    cx.names = json_object();
-    if (!cx.upper_prefix || !cx.names)
+    if (emit_ctx_init(&cx, model, cfg, d) != 0)
         goto done;
 
     if (cfg->templates) {
@@ -245,9 +233,9 @@ emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files
         if (!dir)
             goto done;
         if (cfg->templates[0] == '/' || !cfg->dir || !*cfg->dir)
-            snprintf(dir, n, "%s", cfg->templates);
+            tv_format(dir, n, "%s", cfg->templates);
         else
-            snprintf(dir, n, "%s/%s", cfg->dir, cfg->templates);
+            tv_format(dir, n, "%s/%s", cfg->dir, cfg->templates);
         load_dir(&cx, dir, &set);
         free(dir);
     } else {
@@ -267,31 +255,53 @@ emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files
     pp.set = &set;
     for (i = 0; i < set.n; i++) {
         const char *name = set.names[i];
-        char out_name[300];
+        char out_name[300], file_name[300];
+        template_options opt = {0};
+        template_error err;
+        template *t;
 
         if (name[0] == '_')
             continue;
+        tv_format(file_name, sizeof file_name, "%s.mustache", name);
+        opt.escape_html = 0;
+        opt.strict_partials = 1;
+        opt.partial = load_partial;
+        opt.partial_userdata = &pp;
+        opt.name = file_name;
+        t = template_parse(set.texts[i], &opt, &err);
         if (strcmp(name, "queries.h") == 0 || strcmp(name, "queries.c") == 0) {
-            json_t *qf;
+            /* The root with "query_file" added: a shallow copy, so the derived model stays
+             * as it is. */
+            tv *qf, *qfs = tv_get(derived, "query_files");
             size_t k;
-            json_array_foreach(json_object_get(derived, "query_files"), k, qf) {
-                json_t *data = json_copy(derived);
-                if (!data)
-                    goto done;
-                json_object_set(data, "query_file", qf);
-                snprintf(out_name, sizeof out_name, "%s%s",
-                         json_string_value(json_object_get(qf, "base")), name + 7);
-                render_one(&cx, name, set.texts[i], data, &pp, out_name, files, n_files);
-                json_decref(data);
+            tv_foreach (qfs, k, qf) {
+                tv *data = tv_obj_copy(cx.a, derived);
+                if (!t) {
+                    /* Reported once per file, as rendering each would. */
+                    emit_error(&cx, NULL, "%s:%d: template error: %s", err.file, err.line,
+                               err.message);
+                    continue;
+                }
+                tv_set(data, "query_file", qf);
+                tv_format(out_name, sizeof out_name, "%s%s", emit_sv(qf, "base"), name + 7);
+                render_one(&cx, t, file_name, data, out_name, files, n_files);
             }
+            template_free(t);
+            continue;
+        }
+        if (!t) {
+            emit_error(&cx, NULL, "%s:%d: template error: %s", err.file, err.line, err.message);
             continue;
         }
         if (strncmp(name, "prefix.", 7) == 0)
-            snprintf(out_name, sizeof out_name, "%s%s", cx.prefix, name + 6);
+            tv_format(out_name, sizeof out_name, "%s%s", cx.prefix, name + 6);
         else
-            snprintf(out_name, sizeof out_name, "%s", name);
-        render_one(&cx, name, set.texts[i], derived, &pp, out_name, files, n_files);
+            tv_format(out_name, sizeof out_name, "%s", name);
+        render_one(&cx, t, file_name, derived, out_name, files, n_files);
+        template_free(t);
     }
+    if (tv_arena_oom(cx.a))
+        goto done;
     rc = cx.errors > 0 ? -1 : 0;
 done:
     if (rc != 0) {
@@ -301,9 +311,7 @@ done:
         *files = NULL;
         *n_files = 0;
     }
-    json_decref(derived);
-    json_decref(cx.names);
-    free(cx.upper_prefix);
+    emit_ctx_free(&cx);
     tmpl_set_free(&set);
     return rc;
 }
@@ -311,16 +319,11 @@ done:
 json_t *
 emit_derived_model(json_t *model, const config *cfg, diag_list *d)
 {
-    emit_ctx cx = {0};
-    json_t *out;
-    cx.cfg = cfg;
-    cx.model = model;
-    cx.d = d;
-    cx.prefix = cfg->prefix ? cfg->prefix : "db";
-    cx.upper_prefix = emit_upper(cx.prefix);
-    cx.names = json_object();
-    out = emit_derive(&cx);
-    json_decref(cx.names);
-    free(cx.upper_prefix);
+    emit_ctx cx;
+    json_t *out = NULL;
+    tv *v;
+    if (emit_ctx_init(&cx, model, cfg, d) == 0 && (v = emit_derive(&cx)) != NULL)
+        out = tv_to_json(v);
+    emit_ctx_free(&cx);
     return out;
 }

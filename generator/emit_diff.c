@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,36 +33,72 @@ path_join(const char *dir, const char *name)
 }
 
 /* Reads a whole file. Returns NULL (errno set) when it cannot. Caller owns; release with
- * free(). */
+ * free(). Plain read(2) into one block sized by fstat: no stdio buffer, whose allocation after
+ * the emit stage's many frees made glibc consolidate its fastbins (see tests/bench/RESULTS.md). */
 static char *
 read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
     char *buf = NULL;
-    size_t cap = 0, n;
+    size_t cap;
 
     *len = 0;
-    if (!f)
+    if (fd < 0)
         return NULL;
+    cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 8192;
     for (;;) {
-        if (cap - *len < 4096) {
-            char *p = realloc(buf, cap = cap ? cap * 2 : 8192);
+        ssize_t n;
+        if (!buf || cap - *len < 2) {
+            char *p = realloc(buf, cap = buf ? cap * 2 : cap);
             if (!p) {
                 free(buf);
-                fclose(f);
+                close(fd);
                 errno = ENOMEM;
                 return NULL;
             }
             buf = p;
         }
-        n = fread(buf + *len, 1, cap - *len - 1, f);
-        *len += n;
+        n = read(fd, buf + *len, cap - *len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            errno = e;
+            return NULL;
+        }
         if (n == 0)
             break;
+        *len += (size_t)n;
     }
     buf[*len] = '\0';
-    fclose(f);
+    close(fd);
     return buf;
+}
+
+/* Writes len bytes to a new file at path. Returns 0 or -1 (errno set). */
+static int
+write_all(const char *path, const char *p, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return -1;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return close(fd);
 }
 
 static int
@@ -100,7 +137,7 @@ emit_write(const char *out_dir, const emit_file *files, size_t n_files, int *n_w
     for (i = 0; i < n_files; i++) {
         char *path = path_join(out_dir, files[i].path), *tmp, *old;
         size_t old_len;
-        FILE *f;
+        int wrote;
 
         if (!path)
             return -1;
@@ -118,12 +155,10 @@ emit_write(const char *out_dir, const emit_file *files, size_t n_files, int *n_w
             return -1;
         }
         snprintf(tmp, strlen(path) + 16, "%s.pqgen-tmp", path);
-        f = fopen(tmp, "wb");
-        if (!f || fwrite(files[i].content, 1, files[i].len, f) != files[i].len ||
-            fclose(f) != 0 || rename(tmp, path) != 0) {
+        wrote = write_all(tmp, files[i].content, files[i].len);
+        if (wrote != 0 || rename(tmp, path) != 0) {
             fprintf(stderr, "pqgen: cannot write %s: %s\n", path, strerror(errno));
-            if (f)
-                unlink(tmp);
+            unlink(tmp);
             free(tmp);
             free(path);
             return -1;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "template.h"
 
 /* ---- emit_names.c ---- */
 
@@ -44,9 +45,9 @@ bool emit_is_reserved(const char *s);
 /* Escapes text for the inside of a C string literal: \" \\ \n \t, other control bytes as
  * 3-digit octal, "??" as "?\?" (no trigraphs); UTF-8 is kept. Appends to b. */
 void emit_c_escape(emit_sb *b, const char *s, size_t n);
-/* Splits s into lines and returns a JSON array of {"text": escaped line + "\n" except the
- * last line, "last": bool}: the pieces of a concatenated string literal. New reference. */
-json_t *emit_c_string_lines(const char *s);
+/* Splits s into lines and returns an array of {"text": escaped line + "\n" except the
+ * last line, "last": bool}: the pieces of a concatenated string literal. Borrowed from a. */
+tv *emit_c_string_lines(tv_arena *a, const char *s);
 /* Makes s safe inside a C block comment: "*" "/" and "/" "*" pairs get a space, and so does
  * "??" before "/" (a trigraph that could splice lines). Appends to b. */
 void emit_comment_escape(emit_sb *b, const char *s);
@@ -96,10 +97,10 @@ int emit_map_type(struct emit_ctx *cx, const char *type, int array_dims, bool nu
 /* Validates cfg->overrides once (unknown codec, c_type not matching its codec). */
 int emit_check_overrides(struct emit_ctx *cx);
 /* Lines decoding column col into lvalue (e.g. "dst->id", or "*dst" for a pointer to the value
- * itself), appended to arr (strings). track
+ * itself), appended to arr (an array of strings). track
  * prefixes each getter call ("bad |= ", to remember a failure; or ""). */
 void emit_decode_lines(const emit_type *t, int col, const char *lvalue, const char *track,
-                       json_t *arr);
+                       tv *arr);
 /* Where bind lines run: args is the pqg_args pointer expression ("&args" in a query function,
  * "args" in a batch or COPY adapter); in_ctx keeps temporaries in the adapter's context struct
  * ("ctx->name", declared by the temps lines) so they outlive the adapter call until the next
@@ -109,15 +110,22 @@ typedef struct emit_bind_mode {
     bool in_ctx;
 } emit_bind_mode;
 /* Lines binding rvalue (e.g. "p->id"); temps/pre/post receive declarations (context members
- * when in_ctx, else locals), setup (which may set a local int rc to PQG_ENOMEM) and cleanup. tmp is a unique C name for
- * temporaries. */
+ * when in_ctx, else locals), setup (which may set a local int rc to PQG_ENOMEM) and cleanup.
+ * tmp is a unique C name for temporaries. */
 void emit_bind_lines(const emit_type *t, const char *rvalue, const char *tmp,
-                     const emit_bind_mode *mode, json_t *temps, json_t *pre, json_t *bind,
-                     json_t *post);
+                     const emit_bind_mode *mode, tv *temps, tv *pre, tv *bind, tv *post);
 /* Expression converting lvalue to a new json_t * (json.c's helpers). Caller owns. */
 char *emit_json_expr(const emit_type *t, const char *lvalue);
 
 /* ---- emit_derive.c ---- */
+
+/* Every generated global C name -> what made it, for clash checks: an open-addressing hash set
+ * whose strings live in the run's arena. */
+typedef struct emit_name_set {
+    const char **names;
+    const char **owners;
+    size_t n, cap;
+} emit_name_set;
 
 typedef struct emit_ctx {
     const config *cfg;
@@ -125,47 +133,58 @@ typedef struct emit_ctx {
     diag_list *d;
     const char *prefix;  /* "db" */
     char *upper_prefix;  /* "DB" */
-    json_t *names;       /* every generated global C name -> what made it, for clash checks */
+    tv_arena *a;         /* the derived model and its strings */
+    emit_name_set names;
+    tv *enum_index, *domain_index; /* emit_types.c's catalog lookups, built on first use */
+    tv *type_memo;                 /* emit_map_type's results: key -> index in memo_types */
+    struct emit_type *memo_types;
+    size_t n_memo, cap_memo;
     int errors;
 } emit_ctx;
 
-/* Builds the derived model (a new object; the model is copied, not changed). Returns a new
- * reference or NULL after reporting errors to cx->d. */
-json_t *emit_derive(emit_ctx *cx);
+/* Sets up cx for one run over model (cx->a, names). Returns 0 or -1 (out of memory). */
+int emit_ctx_init(emit_ctx *cx, json_t *model, const config *cfg, diag_list *d);
+void emit_ctx_free(emit_ctx *cx);
+/* Builds the derived model (the model is converted, not changed). Returns a value borrowed from
+ * cx->a, or NULL after reporting errors to cx->d. */
+tv *emit_derive(emit_ctx *cx);
 /* Records a global C name; reports a clash with an earlier owner. */
 void emit_claim(emit_ctx *cx, const char *c_name, const char *owner);
 /* Adds an error (no source position) to cx->d and counts it. */
 void emit_error(emit_ctx *cx, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Helpers shared by emit_derive.c and emit_query.c. Strings returned are caller-owned. */
+/* Helpers shared by emit_derive.c and emit_query.c. emit_fmt: caller owns; release with free().
+ * emit_afmt: borrowed from cx->a, valid for the run. */
 char *emit_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+#define emit_afmt tv_sprintf
 /* Sets o[key] to s, then frees s (NULL is stored as JSON null). */
-void emit_set_own(json_t *o, const char *key, char *s);
-void emit_set_str(json_t *o, const char *key, const char *s);
+void emit_set_own(tv *o, const char *key, char *s);
+#define emit_set_str tv_set_str
 /* o[key] as a string, "" when missing. Borrowed from o. */
 const char *emit_str_of(json_t *o, const char *key);
+const char *emit_sv(const tv *o, const char *key);
 /* Sets "first" and "last" on each object of arr (separators in templates). */
-void emit_mark_last(json_t *arr);
-/* "const char *name" / "int32_t name". */
-char *emit_decl_of(const char *c_type, const char *name);
-void emit_type_to_json(const emit_type *t, json_t *o);
+void emit_mark_last(tv *arr);
+/* "const char *name" / "int32_t name". Borrowed from a. */
+char *emit_decl_of(tv_arena *a, const char *c_type, const char *name);
+void emit_type_to_tv(const emit_type *t, tv *o);
 /* A struct's fields from catalog or query columns (see emit_derive.c). */
-json_t *emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key,
-                           const char *where, json_t *tables, int *n_cols);
+tv *emit_derive_fields(emit_ctx *cx, json_t *columns, const char *table_key, const char *where,
+                       tv *tables, int *n_cols);
 /* Sets o["member_lines"]: the lines declaring a member (decl and its comment, the comment on a
  * line above when both do not fit in 100 columns). */
-void emit_member_lines(json_t *o, const char *decl, const char *comment);
+void emit_member_lines(tv *o, const char *decl, const char *comment);
 /* The names every row struct has (free functions, rows type, JSON), claimed. */
-void emit_struct_names(emit_ctx *cx, json_t *o, const char *c_name, const char *base,
+void emit_struct_names(emit_ctx *cx, tv *o, const char *c_name, const char *base,
                        const char *owner);
 /* The derived form of one model query (emit_query.c). by_key: catalog structs by table. */
-json_t *emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key);
+tv *emit_derive_query(emit_ctx *cx, json_t *q, tv *by_key);
 
 /* ---- emit_migrate.c ---- */
 
 /* Reads cfg's schema paths into [{version, name, up_lines, down_lines|null, checksum, last}],
- * sorted by version. Returns a new reference, or NULL after reporting to cx->d. */
-json_t *emit_migrations(emit_ctx *cx);
+ * sorted by version. Returns a value borrowed from cx->a, or NULL after reporting to cx->d. */
+tv *emit_migrations(emit_ctx *cx);
 
 #endif

@@ -134,18 +134,19 @@ split_marked(const char *text, const char *up_marker, const char *down_marker, c
 static int
 cmp_version(const void *a, const void *b)
 {
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "version"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "version"));
+    long long x = tv_ival(tv_get(*(tv *const *)a, "version"));
+    long long y = tv_ival(tv_get(*(tv *const *)b, "version"));
     return x < y ? -1 : x > y;
 }
 
-json_t *
+tv *
 emit_migrations(emit_ctx *cx)
 {
     char **files = NULL;
     size_t n = 0, i, ordinal = 0;
-    json_t *out = json_array(), *seen = json_object();
-    json_t **sorted;
+    tv *out = tv_arr(cx->a);
+    json_t *seen = json_object();
+    tv **sorted;
 
     for (i = 0; i < cx->cfg->n_schema; i++) {
         char *p = join(cx->cfg->dir ? cx->cfg->dir : "", cx->cfg->schema[i]);
@@ -162,7 +163,7 @@ emit_migrations(emit_ctx *cx)
         bool digits;
         size_t stem;
         emit_sb lit = {0};
-        json_t *m;
+        tv *m;
 
         base = base ? base + 1 : files[i];
         if (has_suffix(base, ".down.sql"))
@@ -210,15 +211,17 @@ emit_migrations(emit_ctx *cx)
         json_object_set_new(seen, key, json_string(files[i]));
         sha256_hex(up ? up : "", up ? strlen(up) : 0, hex);
         emit_c_escape(&lit, name ? name : "", name ? strlen(name) : 0);
-        m = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:s}", "version", version, "name",
-                      name ? name : "", "name_c", emit_sb_str(&lit), "file",
-                      files[i] + (cx->cfg->dir && *cx->cfg->dir ? strlen(cx->cfg->dir) + 1 : 0),
-                      "up_lines", emit_c_string_lines(up ? up : ""), "down_lines",
-                      down ? emit_c_string_lines(down) : json_null(), "checksum", hex);
-        if (m) {
-            json_object_set_new(m, "has_down", json_boolean(down != NULL));
-            json_array_append_new(out, m);
-        }
+        m = tv_obj(cx->a);
+        tv_set_int(m, "version", (long long)version);
+        tv_set_str(m, "name", name ? name : "");
+        tv_set_str(m, "name_c", emit_sb_str(&lit));
+        tv_set_str(m, "file",
+                   files[i] + (cx->cfg->dir && *cx->cfg->dir ? strlen(cx->cfg->dir) + 1 : 0));
+        tv_set(m, "up_lines", emit_c_string_lines(cx->a, up ? up : ""));
+        tv_set(m, "down_lines", down ? emit_c_string_lines(cx->a, down) : tv_null());
+        tv_set_str(m, "checksum", hex);
+        tv_set_bool(m, "has_down", down != NULL);
+        tv_push(out, m);
         emit_sb_free(&lit);
         free(up), free(down), free(name);
     }
@@ -228,21 +231,19 @@ emit_migrations(emit_ctx *cx)
     json_decref(seen);
 
     /* Sort by version (stable enough: versions are unique once checked). */
-    n = json_array_size(out);
+    n = tv_len(out);
     sorted = n ? malloc(n * sizeof *sorted) : NULL;
     if (sorted) {
-        json_t *again = json_array();
+        tv *again = tv_arr(cx->a);
         for (i = 0; i < n; i++)
-            sorted[i] = json_array_get(out, i);
+            sorted[i] = tv_at(out, i);
         qsort(sorted, n, sizeof *sorted, cmp_version);
         for (i = 0; i < n; i++)
-            json_array_append(again, sorted[i]);
+            tv_push(again, sorted[i]);
         free(sorted);
-        json_decref(out);
         out = again;
     }
-    for (i = 0; i < json_array_size(out); i++)
-        json_object_set_new(json_array_get(out, i), "last",
-                            json_boolean(i + 1 == json_array_size(out)));
+    for (i = 0; i < tv_len(out); i++)
+        tv_set_bool(tv_at(out, i), "last", i + 1 == tv_len(out));
     return out;
 }

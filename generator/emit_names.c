@@ -19,7 +19,7 @@ emit_sb_addn(emit_sb *b, const char *s, size_t n)
     if (b->oom)
         return;
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
+        size_t cap = b->cap ? b->cap : 256;
         char *p;
         while (cap < b->len + n + 1)
             cap *= 2;
@@ -50,7 +50,7 @@ emit_sb_printf(emit_sb *b, const char *fmt, ...)
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(small, sizeof small, fmt, ap);
+    n = tv_vformat(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0) {
         b->oom = true;
@@ -67,7 +67,7 @@ emit_sb_printf(emit_sb *b, const char *fmt, ...)
             return;
         }
         va_start(ap, fmt);
-        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        tv_vformat(big, (size_t)n + 1, fmt, ap);
         va_end(ap);
         emit_sb_addn(b, big, (size_t)n);
         free(big);
@@ -174,23 +174,26 @@ emit_singular(const char *name)
     return out;
 }
 
+static int
+cmp_word(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 bool
 emit_is_reserved(const char *s)
 {
+    /* Sorted (strcmp order) for bsearch: every identifier made goes through here. */
     static const char *const words[] = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-        "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
-        "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-        "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Alignas",
-        "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
-        "_Static_assert", "_Thread_local", "bool", "true", "false", "NULL", "_mem", "db", "p",
-        "out", "fn", "userdata", "rows_affected", "args", "rc", "dst", "r", "v",
+        "NULL", "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic",
+        "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local", "_mem", "args", "auto",
+        "bool", "break", "case", "char", "const", "continue", "db", "default", "do", "double",
+        "dst", "else", "enum", "extern", "false", "float", "fn", "for", "goto", "if", "inline",
+        "int", "long", "out", "p", "r", "rc", "register", "restrict", "return", "rows_affected",
+        "short", "signed", "sizeof", "static", "struct", "switch", "true", "typedef", "union",
+        "unsigned", "userdata", "v", "void", "volatile", "while",
     };
-    size_t i;
-    for (i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strcmp(s, words[i]) == 0)
-            return true;
-    return false;
+    return bsearch(&s, words, sizeof words / sizeof words[0], sizeof words[0], cmp_word) != NULL;
 }
 
 char *
@@ -227,61 +230,70 @@ emit_upper(const char *s)
 void
 emit_c_escape(emit_sb *b, const char *s, size_t n)
 {
-    size_t i;
+    size_t i, run = 0;
+    /* Plain bytes are copied in runs: SQL text is mostly plain. */
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"')
-            emit_sb_add(b, "\\\"");
-        else if (c == '\\')
-            emit_sb_add(b, "\\\\");
+        char esc[5] = {'\\', 0, 0, 0, 0};
+        size_t elen = 2;
+        if (c == '"' || c == '\\')
+            esc[1] = (char)c;
         else if (c == '\n')
-            emit_sb_add(b, "\\n");
+            esc[1] = 'n';
         else if (c == '\t')
-            emit_sb_add(b, "\\t");
+            esc[1] = 't';
         else if (c == '?' && i > 0 && s[i - 1] == '?')
-            emit_sb_add(b, "\\?");
-        else if (c < 0x20 || c == 0x7f)
-            emit_sb_printf(b, "\\%03o", c);
-        else
-            emit_sb_addn(b, (const char *)&c, 1);
+            esc[1] = '?';
+        else if (c < 0x20 || c == 0x7f) {
+            esc[1] = (char)('0' + (c >> 6)), esc[2] = (char)('0' + ((c >> 3) & 7));
+            esc[3] = (char)('0' + (c & 7)), elen = 4;
+        } else
+            continue;
+        emit_sb_addn(b, s + run, i - run);
+        emit_sb_addn(b, esc, elen);
+        run = i + 1;
     }
+    emit_sb_addn(b, s + run, n - run);
 }
 
-json_t *
-emit_c_string_lines(const char *s)
+tv *
+emit_c_string_lines(tv_arena *a, const char *s)
 {
-    json_t *arr = json_array();
+    tv *arr = tv_arr(a);
     const char *p = s;
+    emit_sb b = {0};
 
-    while (arr) {
+    for (;;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
-        emit_sb b = {0};
-        json_t *o;
+        tv *o = tv_obj_sized(a, 2);
 
+        b.len = 0;
         emit_c_escape(&b, p, n);
-        o = json_pack("{s:s, s:b}", "text", emit_sb_str(&b), "last", !nl || !nl[1]);
-        emit_sb_free(&b);
-        if (!o || json_array_append_new(arr, o) != 0) {
-            json_decref(arr);
-            return NULL;
-        }
+        tv_set(o, "text", tv_strn(a, emit_sb_str(&b), b.len));
+        tv_set_bool(o, "last", !nl || !nl[1]);
+        tv_push(arr, o);
         if (!nl || !nl[1])
             break;
         p = nl + 1;
     }
+    emit_sb_free(&b);
     return arr;
 }
 
 void
 emit_comment_escape(emit_sb *b, const char *s)
 {
+    const char *run = s;
     for (; *s; s++) {
-        emit_sb_addn(b, s, 1);
         if ((s[0] == '*' && s[1] == '/') || (s[0] == '/' && s[1] == '*') ||
-            (s[0] == '?' && s[1] == '?' && s[2] == '/'))
-            emit_sb_add(b, " ");
+            (s[0] == '?' && s[1] == '?' && s[2] == '/')) {
+            emit_sb_addn(b, run, (size_t)(s + 1 - run));
+            emit_sb_addn(b, " ", 1);
+            run = s + 1;
+        }
     }
+    emit_sb_addn(b, run, (size_t)(s - run));
 }
 
 char *
@@ -408,8 +420,40 @@ char *
 emit_proto(const char *ret, const char *name, const char *const *args, size_t n_args, bool def,
            const char *suffix)
 {
-    char *p = proto_with(ret, name, args, n_args, def, suffix, -1);
+    char *p;
     size_t lead = strspn(ret, " ");
+    size_t rl = strlen(ret), nl = strlen(name), sl = strlen(suffix), al = 0, i;
+
+    /* The common case, everything on one line (after ret's own line for a definition): the
+     * same text proto_with makes, without its wrapping bookkeeping. */
+    for (i = 0; i < n_args; i++)
+        al += strlen(args[i]) + (i ? 2 : 0);
+    if (n_args == 0)
+        al = 4;
+    if (rl > 0 && rl <= LINE_WIDTH && !memchr(ret, '\n', rl)) {
+        size_t sep = def || ret[rl - 1] != '*' ? 1 : 0;
+        size_t line = (def ? 0 : rl + sep) + nl + 1 + al + 1 + sl;
+        if (line <= LINE_WIDTH && (p = malloc(rl + sep + nl + al + sl + 3)) != NULL) {
+            char *o = p;
+            memcpy(o, ret, rl), o += rl;
+            if (sep)
+                *o++ = def ? '\n' : ' ';
+            memcpy(o, name, nl), o += nl;
+            *o++ = '(';
+            if (n_args == 0)
+                memcpy(o, "void", 4), o += 4;
+            for (i = 0; i < n_args; i++) {
+                size_t k = strlen(args[i]);
+                if (i)
+                    *o++ = ',', *o++ = ' ';
+                memcpy(o, args[i], k), o += k;
+            }
+            *o++ = ')';
+            memcpy(o, suffix, sl + 1);
+            return p;
+        }
+    }
+    p = proto_with(ret, name, args, n_args, def, suffix, -1);
 
     /* Aligned after '(' when that fits; else a plain 4-column continuation indent. */
     if (p && longest_line(p) > LINE_WIDTH) {

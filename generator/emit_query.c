@@ -14,8 +14,6 @@
 
 #include "pgcatalog.h"
 
-#define BOX(s) json_string(s)
-
 static const char *const local_names[] = {"args", "rc", "mem", "rows", "len",      "ctx",
                                           "db",   "p",  "out", "fn",   "userdata", "rows_affected",
                                           "i"};
@@ -53,16 +51,16 @@ cmd_kind(const char *cmd)
 }
 
 static void
-set_protos(json_t *q, const char *fn, json_t *args, const char *member)
+set_protos(tv *q, const char *fn, tv *args, const char *member)
 {
-    const char **a = calloc(json_array_size(args) + 1, sizeof *a);
-    size_t i, n = json_array_size(args);
+    const char **a = calloc(tv_len(args) + 1, sizeof *a);
+    size_t i, n = tv_len(args);
     char *mname;
 
     if (!a)
         return;
     for (i = 0; i < n; i++)
-        a[i] = json_string_value(json_array_get(args, i));
+        a[i] = tv_sval(tv_at(args, i));
     emit_set_own(q, "proto", emit_proto("PQG_MUST_CHECK int", fn, a, n, false, ";"));
     emit_set_own(q, "proto_def", emit_proto("int", fn, a, n, true, ""));
     mname = emit_fmt("(*%s)", member);
@@ -101,15 +99,19 @@ oid_type_name(uint32_t oid, const char *type, int array_dims)
 
 /* Appends {oid, name} to oids: what set_oid_array declares for one parameter or column. */
 static void
-add_oid(json_t *oids, long long oid, json_t *model_type)
+add_oid(tv *oids, long long oid, json_t *model_type)
 {
     char *name = oid_type_name((uint32_t)oid, emit_str_of(model_type, "type"),
                                (int)json_integer_value(json_object_get(model_type, "array_dims")));
     emit_sb esc = {0};
 
     emit_comment_escape(&esc, name ? name : "");
-    json_array_append_new(oids, json_pack("{s:I, s:s}", "oid", (json_int_t)oid, "name",
-                                          emit_sb_str(&esc)));
+    {
+        tv *o = tv_obj_sized(tv_arena_of(oids), 2);
+        tv_set_int(o, "oid", oid);
+        tv_set_str(o, "name", emit_sb_str(&esc));
+        tv_push(oids, o);
+    }
     emit_sb_free(&esc);
     free(name);
 }
@@ -117,20 +119,20 @@ add_oid(json_t *oids, long long oid, json_t *model_type)
 /* key: the full declaration of the OID array ("static const uint32_t x[n] = {25 /" "* text *" "/,
  * ...};"), or null; key_ref: its name, or "NULL" when there are none. oids: add_oid's. */
 static void
-set_oid_array(json_t *o, const char *key, const char *fn, json_t *oids)
+set_oid_array(tv *o, const char *key, const char *fn, tv *oids)
 {
-    size_t i, n = json_array_size(oids);
+    size_t i, n = tv_len(oids);
     char **items = calloc(n + 1, sizeof *items), *name = emit_fmt("%s_%s", fn, key), *head, *ref;
-    json_t *e;
+    tv *e;
 
     ref = emit_fmt("%s_ref", key);
     if (n == 0 || !items || !name || !ref) {
         emit_set_str(o, key, NULL);
         emit_set_str(o, ref ? ref : "?", "NULL");
     } else {
-        json_array_foreach (oids, i, e) {
-            long long oid = (long long)json_integer_value(json_object_get(e, "oid"));
-            items[i] = emit_fmt("%lld /* %s */", oid, emit_str_of(e, "name"));
+        tv_foreach (oids, i, e) {
+            long long oid = tv_ival(tv_get(e, "oid"));
+            items[i] = emit_fmt("%lld /* %s */", oid, emit_sv(e, "name"));
         }
         head = emit_fmt("static const uint32_t %s[%zu] = {", name, n);
         emit_set_own(o, key, emit_wrap_list(head, (const char *const *)items, n, "};"));
@@ -270,7 +272,7 @@ copy_sql(const char *sql, size_t n_params)
     ok = ok && n_cols == n_params && lex_word(&x, "VALUES") && lex_char(&x, '(');
     for (k = 1; ok && k <= n_cols; k++) {
         char want[24];
-        int len = snprintf(want, sizeof want, "$%zu", k);
+        int len = tv_format(want, sizeof want, "$%zu", k);
         lex_space(&x);
         ok = strncmp(x.s + x.pos, want, (size_t)len) == 0 &&
              !isdigit((unsigned char)x.s[x.pos + (size_t)len]);
@@ -328,60 +330,59 @@ copy_oid(const emit_type *t, uint32_t oid)
 
 /* The derived :copyfrom and :batch* parts: adapter names, prototypes, runtime calls. */
 static void
-derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const char *snake,
-            const char *where, json_t *row, bool has_params)
+derive_bulk(emit_ctx *cx, tv *o, const char *kind, const char *fn, const char *snake,
+            const char *where, tv *row, bool has_params)
 {
-    const char *ps = emit_str_of(o, "params_struct"), *stmt = emit_str_of(o, "stmt");
-    const char *row_c = row ? emit_str_of(row, "c_name") : "";
+    const char *ps = emit_sv(o, "params_struct"), *stmt = emit_sv(o, "stmt");
+    const char *row_c = row ? emit_sv(row, "c_name") : "";
     /* Without temporaries to release after it, the runtime call is the return value. */
-    const char *lead = json_is_true(json_object_get(o, "has_temps")) ? "    rc =" : "    return";
-    json_t *args = json_array();
+    const char *lead = tv_is_true(tv_get(o, "has_temps")) ? "    rc =" : "    return";
+    tv *args = tv_arr(cx->a);
     char *s;
 
     emit_set_own(o, "ctx_type", emit_fmt("%s_%s", fn, strcmp(kind, "copyfrom") ? "batch" : "copy"));
     emit_set_own(o, "release_fn", emit_fmt("%s_release", fn));
     emit_set_own(o, "result_fn", emit_fmt("%s_result", fn));
-    json_array_append_new(args, BOX("pqg_db *db"));
+    tv_push_str(args, "pqg_db *db");
     if (!strcmp(kind, "copyfrom")) {
-        json_t *from = json_array(), *fo = json_object();
+        tv *from = tv_arr(cx->a), *fo = tv_obj(cx->a);
         char *from_fn = emit_fmt("%s_from", fn), *member = emit_fmt("%s_from", snake);
         const char *call[6];
 
         emit_set_own(o, "bind_fn", emit_fmt("%s_bind_row", fn));
-        json_array_append_new(args, json_sprintf("const %s *rows", ps));
-        json_array_append_new(args, BOX("size_t n_rows"));
-        json_array_append_new(args, BOX("int64_t *copied"));
-        json_array_append_new(from, BOX("pqg_db *db"));
-        json_array_append_new(from, json_sprintf("int (*next)(%s *row, void *userdata)", ps));
-        json_array_append_new(from, BOX("void *userdata"));
-        json_array_append_new(from, BOX("int64_t *copied"));
+        tv_push_fmt(args, "const %s *rows", ps);
+        tv_push_str(args, "size_t n_rows");
+        tv_push_str(args, "int64_t *copied");
+        tv_push_str(from, "pqg_db *db");
+        tv_push_fmt(from, "int (*next)(%s *row, void *userdata)", ps);
+        tv_push_str(from, "void *userdata");
+        tv_push_str(from, "int64_t *copied");
         set_protos(fo, from_fn, from, member);
-        json_object_set(o, "from_proto", json_object_get(fo, "proto"));
-        json_object_set(o, "from_proto_def", json_object_get(fo, "proto_def"));
-        json_object_set(o, "from_member", json_object_get(fo, "member"));
+        tv_set(o, "from_proto", tv_get(fo, "proto"));
+        tv_set(o, "from_proto_def", tv_get(fo, "proto_def"));
+        tv_set(o, "from_member", tv_get(fo, "member"));
         emit_set_str(o, "from_fn", from_fn);
         emit_claim(cx, from_fn, where);
         s = emit_fmt("&%s", stmt);
-        call[0] = "db", call[1] = s, call[2] = "n_rows", call[3] = emit_str_of(o, "bind_fn");
+        call[0] = "db", call[1] = s, call[2] = "n_rows", call[3] = emit_sv(o, "bind_fn");
         call[4] = "&ctx", call[5] = "copied";
         emit_set_own(o, "call", emit_proto(lead, "pqg_copy_from", call, 6, false, ";"));
         call[2] = "PQG_COPY_UNBOUNDED";
         emit_set_own(o, "from_call", emit_proto(lead, "pqg_copy_from", call, 6, false, ";"));
         free(s);
-        json_decref(from), json_decref(fo);
         free(from_fn), free(member);
     } else {
         const char *call[8];
         char *size = row ? emit_fmt("sizeof(%s)", row_c) : strdup("0");
-        char *dec = row ? strdup(emit_str_of(o, "decode_fn")) : strdup("NULL");
+        char *dec = row ? strdup(emit_sv(o, "decode_fn")) : strdup("NULL");
         char *res = !strcmp(kind, "batchexec")
-                        ? emit_fmt("fn != NULL ? %s : NULL", emit_str_of(o, "result_fn"))
-                        : strdup(emit_str_of(o, "result_fn"));
+                        ? emit_fmt("fn != NULL ? %s : NULL", emit_sv(o, "result_fn"))
+                        : strdup(emit_sv(o, "result_fn"));
 
         emit_set_own(o, "bind_fn", has_params ? emit_fmt("%s_bind_item", fn) : strdup("NULL"));
         if (has_params)
-            json_array_append_new(args, json_sprintf("const %s *items", ps));
-        json_array_append_new(args, BOX("size_t n_items"));
+            tv_push_fmt(args, "const %s *items", ps);
+        tv_push_str(args, "size_t n_items");
         {
             /* The callback's type is a typedef: inline, it would not fit in 100 columns. */
             const char *rr[6] = {"size_t i", "int rc", "const void *rows", "size_t n_rows",
@@ -401,16 +402,16 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
             emit_set_str(o, "fn_type", tname);
             emit_set_own(o, "fn_typedef", emit_proto("typedef int", pname, cv, nc, false, ";"));
             emit_set_own(o, "result_def",
-                         emit_proto("static int", emit_str_of(o, "result_fn"), rr, 6, true, ""));
+                         emit_proto("static int", emit_sv(o, "result_fn"), rr, 6, true, ""));
             emit_claim(cx, tname, where);
             s = emit_fmt("%s fn", tname);
             free(r1), free(r2), free(tname), free(pname);
         }
-        json_array_append_new(args, BOX(s));
-        json_array_append_new(args, BOX("void *userdata"));
+        tv_push_str(args, s);
+        tv_push_str(args, "void *userdata");
         free(s);
         s = emit_fmt("&%s", stmt);
-        call[0] = "db", call[1] = s, call[2] = "n_items", call[3] = emit_str_of(o, "bind_fn");
+        call[0] = "db", call[1] = s, call[2] = "n_items", call[3] = emit_sv(o, "bind_fn");
         call[4] = dec, call[5] = size, call[6] = res, call[7] = "&ctx";
         emit_set_own(o, "call",
                      emit_proto(lead, !strcmp(kind, "batchone") ? "pqg_batch_run_one"
@@ -419,14 +420,13 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
         free(s), free(size), free(dec), free(res);
     }
     set_protos(o, fn, args, snake);
-    json_decref(args);
     {
         /* The adapters' static names can clash with another query's public ones. */
         const char *keys[] = {"ctx_type", "release_fn", "result_fn", "bind_fn"};
         size_t k;
         for (k = 0; k < 4; k++)
-            if (strcmp(emit_str_of(o, keys[k]), "NULL") != 0)
-                emit_claim(cx, emit_str_of(o, keys[k]), where);
+            if (strcmp(emit_sv(o, keys[k]), "NULL") != 0)
+                emit_claim(cx, emit_sv(o, keys[k]), where);
     }
 }
 
@@ -435,9 +435,10 @@ derive_bulk(emit_ctx *cx, json_t *o, const char *kind, const char *fn, const cha
  * out-parameter named after the column, as sqlc returns a scalar, instead of a one-field row
  * struct with a block to free. Returns whether it did. params: the derived parameters. */
 static bool
-derive_scalar(emit_ctx *cx, json_t *o, json_t *q, const char *where, json_t *params)
+derive_scalar(emit_ctx *cx, tv *o, json_t *q, const char *where, tv *params)
 {
-    json_t *cols = json_object_get(q, "columns"), *c = json_array_get(cols, 0), *sc, *dec, *p;
+    json_t *cols = json_object_get(q, "columns"), *c = json_array_get(cols, 0);
+    tv *sc, *dec, *p;
     const char *name, *table;
     char *key, *what, *id;
     emit_type t;
@@ -465,35 +466,38 @@ derive_scalar(emit_ctx *cx, json_t *o, json_t *q, const char *where, json_t *par
     id = emit_ident(*name ? name : "value");
     for (k = 0; id && k < sizeof local_names / sizeof local_names[0]; k++)
         clash = clash || (strcmp(id, local_names[k]) == 0 && strcmp(id, "out") != 0);
-    json_array_foreach (params, i, p)
-        clash = clash || (id && strcmp(id, emit_str_of(p, "c_name")) == 0);
+    tv_foreach (params, i, p)
+        clash = clash || (id && strcmp(id, emit_sv(p, "c_name")) == 0);
     if (clash) {
         char *alt = emit_fmt("%s_out", id);
         free(id);
         id = alt;
     }
 
-    sc = json_object();
-    dec = json_array();
+    sc = tv_obj(cx->a);
+    dec = tv_arr(cx->a);
     emit_set_str(sc, "name", id);
     emit_set_str(sc, "c_type", t.c_type);
-    emit_set_own(sc, "decl", emit_fmt("%s *%s", t.c_type, id ? id : ""));
+    tv_set_fmt(sc, "decl", "%s *%s", t.c_type, id ? id : "");
     emit_decode_lines(&t, 0, "*dst", "", dec);
-    json_object_set_new(sc, "decode", dec);
+    tv_set(sc, "decode", dec);
     emit_set_str(sc, "null_note", !t.nullable             ? ""
                                   : t.kind == EMIT_ENUM ? " (0 for SQL NULL)"
                                                         : " (.valid false for SQL NULL)");
-    json_object_set_new(o, "scalar", sc);
+    tv_set(o, "scalar", sc);
     free(id);
     return true;
 }
 
-json_t *
-emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
+tv *
+emit_derive_query(emit_ctx *cx, json_t *q, tv *by_key)
 {
-    json_t *o = json_deep_copy(q), *params = json_array(), *pre = json_array();
-    json_t *bind = json_array(), *post = json_array(), *temps = json_array(), *fields = NULL;
-    json_t *row = NULL, *scalar, *p;
+    tv_arena *a = cx->a;
+    /* Room for the ~70 derived members: no regrowth of the member table. */
+    tv *o = tv_from_json_obj(a, q, 72), *params = tv_arr(a), *pre = tv_arr(a);
+    tv *bind = tv_arr(a), *post = tv_arr(a), *temps = tv_arr(a), *fields = NULL;
+    tv *row = NULL, *scalar;
+    json_t *p;
     const char *out_name, *name = emit_str_of(q, "name"), *cmd = emit_str_of(q, "cmd"),
                *file = emit_str_of(q, "file");
     const char *kind = cmd_kind(cmd);
@@ -510,31 +514,31 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
     bool returns_rows = is_one || is_many || !strcmp(kind, "batchone") ||
                         !strcmp(kind, "batchmany");
     emit_bind_mode mode = {bulk ? "args" : "&args", bulk};
-    json_t *seen = json_object(), *oids = json_array(), *coids = json_array(), *nullables;
-    json_t *copy_oids = json_array();
+    tv *seen = tv_obj(a), *oids = tv_arr(a), *coids = tv_arr(a), *nullables;
+    tv *copy_oids = tv_arr(a);
     emit_sb com = {0};
     size_t i;
     int n_cols;
 
-    nullables = json_array();
+    nullables = tv_arr(a);
     emit_set_str(o, "fn", fn);
     emit_set_str(o, "snake", snake);
     emit_set_str(o, "location", loc);
     emit_set_str(o, "kind", kind);
-    json_object_set_new(o, "is_one", json_boolean(is_one));
-    json_object_set_new(o, "is_many", json_boolean(is_many));
-    json_object_set_new(o, "is_exec", json_boolean(!strcmp(kind, "exec")));
-    json_object_set_new(o, "is_execrows", json_boolean(!strcmp(kind, "execrows")));
-    json_object_set_new(o, "is_execresult", json_boolean(!strcmp(kind, "execresult")));
-    json_object_set_new(o, "is_copyfrom", json_boolean(is_copy));
-    json_object_set_new(o, "is_batchexec", json_boolean(!strcmp(kind, "batchexec")));
-    json_object_set_new(o, "is_batchone", json_boolean(!strcmp(kind, "batchone")));
-    json_object_set_new(o, "is_batchmany", json_boolean(!strcmp(kind, "batchmany")));
-    json_object_set_new(o, "is_batch", json_boolean(is_batch));
-    json_object_set_new(o, "is_bulk", json_boolean(bulk));
-    json_object_set_new(o, "is_plain", json_boolean(!bulk));
-    emit_set_own(o, "stmt", emit_fmt("%s_stmt", fn));
-    emit_set_own(o, "decode_fn", emit_fmt("%s_decode", fn));
+    tv_set_bool(o, "is_one", is_one);
+    tv_set_bool(o, "is_many", is_many);
+    tv_set_bool(o, "is_exec", !strcmp(kind, "exec"));
+    tv_set_bool(o, "is_execrows", !strcmp(kind, "execrows"));
+    tv_set_bool(o, "is_execresult", !strcmp(kind, "execresult"));
+    tv_set_bool(o, "is_copyfrom", is_copy);
+    tv_set_bool(o, "is_batchexec", !strcmp(kind, "batchexec"));
+    tv_set_bool(o, "is_batchone", !strcmp(kind, "batchone"));
+    tv_set_bool(o, "is_batchmany", !strcmp(kind, "batchmany"));
+    tv_set_bool(o, "is_batch", is_batch);
+    tv_set_bool(o, "is_bulk", bulk);
+    tv_set_bool(o, "is_plain", !bulk);
+    tv_set_fmt(o, "stmt", "%s_stmt", fn);
+    tv_set_fmt(o, "decode_fn", "%s_decode", fn);
     if (is_copy) {
         char *copy = copy_sql(emit_str_of(q, "sql"), n_model_params);
         if (!copy) {
@@ -545,7 +549,7 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
                        where);
             copy = strdup("");
         }
-        json_object_set_new(o, "sql_lines", emit_c_string_lines(copy));
+        tv_set(o, "sql_lines", emit_c_string_lines(a, copy));
         {
             char *c = emit_fmt("%s as COPY: the OIDs are the columns' exact types, so that every "
                                "value is bound in COPY's binary form (an enum's is its label: "
@@ -553,18 +557,17 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
             emit_set_own(o, "copy_comment", emit_block_comment(c, ""));
             free(c);
         }
-        json_object_set_new(o, "overlength", json_boolean(strlen(copy) > 4000));
+        tv_set_bool(o, "overlength", strlen(copy) > 4000);
         free(copy);
     } else {
-        json_object_set_new(o, "sql_lines", emit_c_string_lines(emit_str_of(q, "sql")));
-        json_object_set_new(o, "overlength",
-                            json_boolean(strlen(emit_str_of(q, "sql")) > 4000));
+        tv_set(o, "sql_lines", emit_c_string_lines(a, emit_str_of(q, "sql")));
+        tv_set_bool(o, "overlength", strlen(emit_str_of(q, "sql")) > 4000);
     }
     emit_claim(cx, fn, where);
 
     /* Parameters. */
-    json_array_foreach (json_object_get(q, "params"), i, p) {
-        json_t *po = json_deep_copy(p);
+    json_array_foreach(json_object_get(q, "params"), i, p) {
+        tv *po = tv_from_json_obj(a, p, 16);
         size_t index = (size_t)json_integer_value(json_object_get(p, "index"));
         char *id = param_ident(json_string_value(json_object_get(p, "name")), index);
         char *what = emit_fmt("%s: parameter $%zu", where, index), *rv, *tmp;
@@ -572,28 +575,27 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
         uint32_t model_oid = (uint32_t)json_integer_value(json_object_get(p, "oid"));
         emit_type t;
 
-        if (json_object_get(seen, id)) {
+        if (tv_get(seen, id)) {
             char *alt = emit_fmt("%s_%zu", id, index);
             free(id);
             id = alt;
         }
-        json_object_set(seen, id, json_true());
+        tv_set(seen, id, tv_bool(1));
         if (emit_map_type(cx, emit_str_of(p, "type"),
                           (int)json_integer_value(json_object_get(p, "array_dims")), nullable,
                           model_oid, NULL, true, what, &t) != 0) {
-            json_decref(po);
             free(id), free(what);
             continue;
         }
         emit_set_str(po, "c_name", id);
-        emit_type_to_json(&t, po);
-        emit_set_own(po, "decl", emit_decl_of(t.c_type, id));
-        emit_set_own(po, "field_comment",
-                     emit_fmt(" /* $%zu%s */", index, nullable ? ", nullable" : ""));
+        emit_type_to_tv(&t, po);
         {
-            char *c = emit_fmt("/* $%zu%s */", index, nullable ? ", nullable" : "");
-            emit_member_lines(po, emit_str_of(po, "decl"), c);
-            free(c);
+            const char *decl = emit_decl_of(a, t.c_type, id);
+            char c[64];
+            tv_set_str(po, "decl", decl);
+            tv_format(c, sizeof c, "/* $%zu%s */", index, nullable ? ", nullable" : "");
+            tv_set_fmt(po, "field_comment", " %s", c);
+            emit_member_lines(po, decl, c);
         }
         add_oid(oids, t.param_oid, p);
         if (is_copy) {
@@ -607,142 +609,134 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
         rv = has_struct ? emit_fmt("p->%s", id) : strdup(id);
         /* Temporaries for converted arguments; argN_ if the natural name is taken. */
         tmp = emit_fmt("%s_%s", id, t.kind == EMIT_JANSSON ? "json" : "text");
-        if (json_object_get(seen, tmp)) {
+        if (tv_get(seen, tmp)) {
             free(tmp);
             tmp = emit_fmt("arg%zu_", index);
         }
-        json_object_set(seen, tmp, json_true());
+        tv_set(seen, tmp, tv_bool(1));
         emit_bind_lines(&t, rv, tmp, &mode, temps, pre, bind, post);
         if (nullable)
-            json_array_append_new(nullables, json_string(id));
-        json_array_append_new(params, po);
+            tv_push_str(nullables, id);
+        tv_push(params, po);
         free(id), free(what), free(rv), free(tmp);
     }
     emit_mark_last(params);
-    json_object_set_new(o, "params", params);
-    json_object_set_new(o, "n_params", json_integer((json_int_t)json_array_size(params)));
-    json_object_set_new(o, "has_params", json_boolean(json_array_size(params) > 0));
-    json_object_set_new(o, "has_params_struct", json_boolean(has_struct));
-    emit_set_own(o, "params_struct", emit_fmt("%s_params", fn));
-    if (has_struct) {
-        char *n = emit_fmt("%s_params", fn);
-        emit_claim(cx, n, where);
-        free(n);
-    }
+    tv_set(o, "params", params);
+    tv_set_int(o, "n_params", (long long)tv_len(params));
+    tv_set_bool(o, "has_params", tv_len(params) > 0);
+    tv_set_bool(o, "has_params_struct", has_struct);
+    tv_set_fmt(o, "params_struct", "%s_params", fn);
+    if (has_struct)
+        emit_claim(cx, emit_sv(o, "params_struct"), where);
     set_oid_array(o, "param_types", fn, is_copy ? copy_oids : oids);
-    json_object_set_new(o, "temps", temps);
-    json_object_set_new(o, "has_temps", json_boolean(json_array_size(temps) > 0));
-    json_object_set_new(o, "pre", pre);
-    json_object_set_new(o, "bind", bind);
-    json_object_set_new(o, "post", post);
-    json_object_set_new(o, "has_pre", json_boolean(json_array_size(pre) > 0));
+    tv_set(o, "temps", temps);
+    tv_set_bool(o, "has_temps", tv_len(temps) > 0);
+    tv_set(o, "pre", pre);
+    tv_set(o, "bind", bind);
+    tv_set(o, "post", post);
+    tv_set_bool(o, "has_pre", tv_len(pre) > 0);
 
     /* The row: a table's struct when the model says so, a fixed-size scalar for a :one of one
      * such column, else a struct of its own. */
     if (returns_rows && is_one && derive_scalar(cx, o, q, where, params)) {
-        json_object_set_new(o, "row", json_null());
+        tv_set(o, "row", tv_null());
     } else if (returns_rows) {
         const char *tname = json_string_value(json_object_get(q, "table"));
-        json_t *tbl = tname ? json_object_get(by_key, tname) : NULL;
+        tv *tbl = tname ? tv_get(by_key, tname) : NULL;
         if (tbl) {
             /* The table's decoder uses the table's column order, which the model guarantees
              * to be the query's; models.c defines it once for every query returning tbl. */
-            row = json_incref(tbl);
-            json_object_set_new(row, "has_decode", json_true());
-            emit_set_str(o, "decode_fn", emit_str_of(row, "decode_fn"));
+            row = tbl;
+            tv_set_bool(row, "has_decode", 1);
+            emit_set_str(o, "decode_fn", emit_sv(row, "decode_fn"));
         } else {
             char *c_name = emit_fmt("%s_row", fn);
             fields =
                 emit_derive_fields(cx, json_object_get(q, "columns"), NULL, where, by_key, &n_cols);
-            row = json_object();
-            json_object_set_new(row, "fields", fields);
-            json_object_set_new(row, "is_table", json_false());
+            row = tv_obj_sized(a, 40);
+            tv_set(row, "fields", fields);
+            tv_set_bool(row, "is_table", 0);
             emit_struct_names(cx, row, c_name, fn, where);
-            emit_set_own(row, "comment", emit_fmt("/* A row of %s (%s). */", name, loc));
-            emit_set_str(row, "decode_fn", emit_str_of(o, "decode_fn"));
+            tv_set_fmt(row, "comment", "/* A row of %s (%s). */", name, loc);
+            emit_set_str(row, "decode_fn", emit_sv(o, "decode_fn"));
             if (!is_one && !is_many)
-                json_object_set_new(row, "has_free", json_false());
+                tv_set_bool(row, "has_free", 0);
             free(c_name);
         }
         /* Only :many hands out a _rows array (emit_derive marks table structs). */
         if (is_many)
-            json_object_set_new(row, "has_rows", json_true());
-        json_object_set_new(o, "row", row);
+            tv_set_bool(row, "has_rows", 1);
+        tv_set(o, "row", row);
     } else {
-        json_object_set_new(o, "row", json_null());
+        tv_set(o, "row", tv_null());
     }
-    if (!json_object_get(o, "scalar"))
-        json_object_set_new(o, "scalar", json_null());
-    scalar = json_object_get(o, "scalar");
-    if (!json_is_object(scalar))
+    if (!tv_get(o, "scalar"))
+        tv_set(o, "scalar", tv_null());
+    scalar = tv_get(o, "scalar");
+    if (tv_kind_of(scalar) != TV_OBJ)
         scalar = NULL;
-    emit_set_str(o, "out_name", scalar ? emit_str_of(scalar, "name") : "out");
-    out_name = emit_str_of(o, "out_name");
-    json_object_set_new(o, "n_columns",
-                        json_integer((json_int_t)json_array_size(json_object_get(q, "columns"))));
+    emit_set_str(o, "out_name", scalar ? emit_sv(scalar, "name") : "out");
+    out_name = emit_sv(o, "out_name");
+    tv_set_int(o, "n_columns", (long long)json_array_size(json_object_get(q, "columns")));
     {
         json_t *c;
-        json_array_foreach (json_object_get(q, "columns"), i, c)
+        json_array_foreach(json_object_get(q, "columns"), i, c)
             add_oid(coids, json_integer_value(json_object_get(c, "oid")), c);
         set_oid_array(o, "column_types", fn, coids);
     }
-    json_object_set_new(o, "has_columns",
-                        json_boolean(json_array_size(json_object_get(q, "columns")) > 0));
+    tv_set_bool(o, "has_columns", json_array_size(json_object_get(q, "columns")) > 0);
 
     if (bulk) {
-        derive_bulk(cx, o, kind, fn, snake, where, row, json_array_size(params) > 0);
+        derive_bulk(cx, o, kind, fn, snake, where, row, tv_len(params) > 0);
     } else {
         /* Prototypes: the plain call and, for :many, the streaming _each variant. */
-        json_t *args = json_array(), *each_args;
-        const char *row_c = row ? emit_str_of(row, "c_name") : "";
-        const char *rows_c = row ? emit_str_of(row, "rows_name") : "";
-        json_t *po;
+        tv *args = tv_arr(a), *each_args;
+        const char *row_c = row ? emit_sv(row, "c_name") : "";
+        const char *rows_c = row ? emit_sv(row, "rows_name") : "";
+        tv *po;
         char *each_fn = emit_fmt("%s_each", fn);
 
-        json_array_append_new(args, BOX("pqg_db *db"));
+        tv_push_str(args, "pqg_db *db");
         if (has_struct)
-            json_array_append_new(args, json_sprintf("const %s_params *p", fn));
+            tv_push_fmt(args, "const %s_params *p", fn);
         else
-            json_array_foreach (params, i, po)
-                json_array_append_new(args, BOX(emit_str_of(po, "decl")));
-        each_args = json_deep_copy(args);
+            tv_foreach (params, i, po)
+                tv_push_str(args, emit_sv(po, "decl"));
+        each_args = tv_arr_copy(a, args);
         if (is_one && scalar)
-            json_array_append_new(args, BOX(emit_str_of(scalar, "decl")));
+            tv_push_str(args, emit_sv(scalar, "decl"));
         else if (is_one)
-            json_array_append_new(args, json_sprintf("%s *out", row_c));
+            tv_push_fmt(args, "%s *out", row_c);
         else if (is_many)
-            json_array_append_new(args, json_sprintf("%s *out", rows_c));
+            tv_push_fmt(args, "%s *out", rows_c);
         else if (!strcmp(kind, "execrows"))
-            json_array_append_new(args, BOX("int64_t *rows_affected"));
+            tv_push_str(args, "int64_t *rows_affected");
         else if (!strcmp(kind, "execresult"))
-            json_array_append_new(args, BOX("pqg_exec_result *out"));
+            tv_push_str(args, "pqg_exec_result *out");
         set_protos(o, fn, args, snake);
         if (is_many) {
-            json_t *eo = json_object();
+            tv *eo = tv_obj(a);
             char *member = emit_fmt("%s_each", snake);
-            json_array_append_new(each_args,
-                                  json_sprintf("int (*fn)(const %s *row, void *userdata)", row_c));
-            json_array_append_new(each_args, BOX("void *userdata"));
+            tv_push_fmt(each_args, "int (*fn)(const %s *row, void *userdata)", row_c);
+            tv_push_str(each_args, "void *userdata");
             set_protos(eo, each_fn, each_args, member);
-            json_object_set(o, "each_proto", json_object_get(eo, "proto"));
-            json_object_set(o, "each_proto_def", json_object_get(eo, "proto_def"));
-            json_object_set(o, "each_member", json_object_get(eo, "member"));
+            tv_set(o, "each_proto", tv_get(eo, "proto"));
+            tv_set(o, "each_proto_def", tv_get(eo, "proto_def"));
+            tv_set(o, "each_member", tv_get(eo, "member"));
             emit_set_str(o, "each_fn", each_fn);
-            emit_set_own(o, "each_ctx", emit_fmt("%s_each_ctx", fn));
-            emit_set_own(o, "each_row_fn", emit_fmt("%s_each_row", fn));
+            tv_set_fmt(o, "each_ctx", "%s_each_ctx", fn);
+            tv_set_fmt(o, "each_row_fn", "%s_each_row", fn);
             emit_claim(cx, each_fn, where);
-            json_decref(eo);
             free(member);
         }
-        json_decref(args), json_decref(each_args);
         free(each_fn);
     }
 
     /* The runtime call, wrapped at 100 columns at two indentations (plain, and under the
      * "if (rc == 0)" that guards parameters needing allocation). */
     if (!bulk) {
-        const char *stmt = emit_str_of(o, "stmt"), *dec = emit_str_of(o, "decode_fn");
-        bool has_pre = json_array_size(pre) > 0;
+        const char *stmt = emit_sv(o, "stmt"), *dec = emit_sv(o, "decode_fn");
+        bool has_pre = tv_len(pre) > 0;
         char *a[7];
         const char *call = "pqg_exec";
         size_t na = 0, k;
@@ -754,7 +748,7 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
         } else if (is_many) {
             call = "pqg_query_many";
             a[na++] = emit_fmt("&%s", stmt), a[na++] = strdup("&args"), a[na++] = strdup(dec);
-            a[na++] = emit_fmt("sizeof(%s)", emit_str_of(row, "c_name"));
+            a[na++] = emit_fmt("sizeof(%s)", emit_sv(row, "c_name"));
             a[na++] = strdup("&rows"), a[na++] = strdup("&len");
         } else {
             if (!strcmp(kind, "execresult"))
@@ -771,14 +765,14 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
                 av[k + 1] = a[k];
             /* Without cleanup or out-fields to set after it, the call is the return value. */
             bool direct = !has_pre && !is_one && !is_many;
-            json_object_set_new(o, "direct_return", json_boolean(direct));
+            tv_set_bool(o, "direct_return", direct);
             emit_set_own(o, "call",
                          emit_proto(direct ? "    return" : "    rc =", call, av, na + 1, false,
                                     ";"));
             emit_set_own(o, "call_nested",
                          emit_proto("        rc =", call, av, na + 1, false, ";"));
             if (is_many) {
-                const char *ev[8] = {"db",  a[0], "&args", dec, a[3], emit_str_of(o, "each_row_fn"),
+                const char *ev[8] = {"db",  a[0], "&args", dec, a[3], emit_sv(o, "each_row_fn"),
                                      "&ctx"};
                 emit_set_own(o, "each_call", emit_proto(has_pre ? "    rc =" : "    return",
                                                         "pqg_query_each", ev, 7, false, ";"));
@@ -794,28 +788,28 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
     emit_sb_printf(&com, "%s %s (%s)", name, cmd, loc);
     if (json_string_value(json_object_get(q, "doc")))
         emit_sb_printf(&com, "\n%s", emit_str_of(q, "doc"));
-    if (json_array_size(nullables) > 0) {
-        json_t *e;
+    if (tv_len(nullables) > 0) {
+        tv *e;
         emit_sb_add(&com, bulk ? "\nNullable fields (NULL, .valid = false or 0 is SQL NULL):"
                                : "\nNullable (NULL, .valid = false or 0 binds SQL NULL):");
-        json_array_foreach (nullables, i, e)
+        tv_foreach (nullables, i, e)
             emit_sb_printf(&com, "%s %s%s", i ? "," : "", has_struct && !bulk ? "p->" : "",
-                           json_string_value(e));
+                           tv_sval(e));
         emit_sb_add(&com, ".");
     }
     {
-        json_t *each_com = NULL, *from_com = NULL;
+        tv *each_com = NULL, *from_com = NULL;
         if (scalar)
             emit_sb_printf(&com,
                            "\nReturns 0 and sets *%s%s, PQG_ENOTFOUND when there is no row, or "
                            "another PQG_E* code (*%s is then zero).",
-                           out_name, emit_str_of(scalar, "null_note"), out_name);
+                           out_name, emit_sv(scalar, "null_note"), out_name);
         else if (is_one)
             emit_sb_printf(&com,
                            "\nReturns 0 and fills *out, PQG_ENOTFOUND when there is no row, "
                            "or another PQG_E* code.\n*out owns its strings: release with "
                            "%s(); on error *out is empty.",
-                           emit_str_of(row, "free_fn"));
+                           emit_sv(row, "free_fn"));
         else if (is_many) {
             char *c2;
             emit_sb e = {0};
@@ -829,9 +823,9 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
                            "\nReturns 0 and fills *out (len 0 when no row matches), or a "
                            "PQG_E* code.\n*out owns its rows and their strings: release "
                            "with %s(); on error *out is empty.",
-                           emit_str_of(row, "rows_free_fn"));
+                           emit_sv(row, "rows_free_fn"));
             c2 = emit_block_comment(emit_sb_str(&e), "");
-            each_com = c2 ? json_string(c2) : json_null();
+            each_com = tv_str(a, c2);
             free(c2);
             emit_sb_free(&e);
         } else if (!strcmp(kind, "execrows"))
@@ -859,14 +853,14 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
                         "above.\nReturns 0 and sets *copied (may be NULL) to the rows loaded, "
                         "or a PQG_E* code.");
             c2 = emit_block_comment(emit_sb_str(&e), "");
-            from_com = c2 ? json_string(c2) : json_null();
+            from_com = tv_str(a, c2);
             free(c2);
             emit_sb_free(&e);
         } else if (is_batch) {
             /* One paragraph per line: emit_block_comment wraps them. */
             emit_sb_printf(&com, "\nRuns the statement once per item%s, all in one round "
                                  "trip (pipeline mode).",
-                           json_array_size(params) ? " of items[0..n_items)" : "");
+                           tv_len(params) ? " of items[0..n_items)" : "");
             if (!strcmp(kind, "batchexec"))
                 emit_sb_add(&com, "\nfn (may be NULL) gets each item's outcome in order: rc 0 "
                                   "or its PQG_E* code, and its rows affected.");
@@ -888,21 +882,19 @@ emit_derive_query(emit_ctx *cx, json_t *q, json_t *by_key)
                               "an item fails, no item's effects are kept, and the items after "
                               "it get PQG_ESERVER (pqg_error_is_batch_aborted()). Inside a "
                               "transaction, a failure aborts the transaction.");
-            if (json_array_size(params))
+            if (tv_len(params))
                 emit_sb_add(&com, " items are borrowed for the call.");
             emit_sb_add(&com, "\nReturns 0, the first failing item's code, or fn's stop value.");
         } else
             emit_sb_add(&com, "\nReturns 0 or a PQG_E* code.");
         emit_set_own(o, "comment", emit_block_comment(emit_sb_str(&com), ""));
-        json_object_set_new(o, "each_comment", each_com ? each_com : json_null());
-        json_object_set_new(o, "from_comment", from_com ? from_com : json_null());
+        tv_set(o, "each_comment", each_com ? each_com : tv_null());
+        tv_set(o, "from_comment", from_com ? from_com : tv_null());
     }
     if (has_struct)
         emit_set_own(o, "params_comment",
                      emit_fmt(bulk ? "/* One %s of %s (%s). */" : "/* Parameters of %s%s (%s). */",
                               bulk ? (is_copy ? "row" : "item") : "", name, loc));
-    json_decref(seen), json_decref(oids), json_decref(coids), json_decref(nullables);
-    json_decref(copy_oids);
     emit_sb_free(&com);
     free(snake), free(fn), free(loc), free(where);
     return o;

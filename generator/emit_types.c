@@ -167,11 +167,35 @@ find_override(emit_ctx *cx, const char *type, int array_dims, bool nullable,
     return by_type;
 }
 
+/* The first element of arr (catalog enums or domains) that type names, plain ("mood", for the
+ * public schema) or qualified ("app.mood"), found through an index built on first use (*index:
+ * name -> position in arr). */
 static json_t *
-find_named(json_t *arr, const char *type)
+find_named(emit_ctx *cx, tv **index, json_t *arr, const char *type)
 {
     json_t *e;
     size_t i;
+    if (!*index && cx->a) {
+        tv *ix = tv_obj(cx->a);
+        json_array_foreach(arr, i, e) {
+            const char *schema = json_string_value(json_object_get(e, "schema"));
+            const char *name = json_string_value(json_object_get(e, "name"));
+            char qualified[256];
+            if (!name)
+                continue;
+            /* First match in array order wins, as in the linear search. */
+            if ((!schema || strcmp(schema, "public") == 0) && !tv_get(ix, name))
+                tv_set(ix, name, tv_int(cx->a, (long long)i));
+            tv_format(qualified, sizeof qualified, "%s.%s", schema ? schema : "", name);
+            if (!tv_get(ix, qualified))
+                tv_set(ix, qualified, tv_int(cx->a, (long long)i));
+        }
+        *index = ix;
+    }
+    if (*index) {
+        tv *pos = tv_get(*index, type);
+        return pos ? json_array_get(arr, (size_t)tv_ival(pos)) : NULL;
+    }
     json_array_foreach(arr, i, e) {
         const char *schema = json_string_value(json_object_get(e, "schema"));
         const char *name = json_string_value(json_object_get(e, "name"));
@@ -180,7 +204,7 @@ find_named(json_t *arr, const char *type)
             continue;
         if (strcmp(name, type) == 0 && (!schema || strcmp(schema, "public") == 0))
             return e;
-        snprintf(qualified, sizeof qualified, "%s.%s", schema ? schema : "", name);
+        tv_format(qualified, sizeof qualified, "%s.%s", schema ? schema : "", name);
         if (strcmp(qualified, type) == 0)
             return e;
     }
@@ -194,9 +218,9 @@ enum_c_name(emit_ctx *cx, json_t *en, char *out, size_t n)
     const char *schema = json_string_value(json_object_get(en, "schema"));
     char *id = emit_ident(json_string_value(json_object_get(en, "name")));
     if (schema && strcmp(schema, "public") != 0)
-        snprintf(out, n, "%s_%s_%s", cx->prefix, schema, id ? id : "");
+        tv_format(out, n, "%s_%s_%s", cx->prefix, schema, id ? id : "");
     else
-        snprintf(out, n, "%s_%s", cx->prefix, id ? id : "");
+        tv_format(out, n, "%s_%s", cx->prefix, id ? id : "");
     free(id);
 }
 
@@ -205,31 +229,71 @@ set_codec(emit_type *t, const codec *c, bool array, bool nullable)
 {
     if (array) {
         t->kind = EMIT_VALUE_PTR;
-        snprintf(t->c_type, sizeof t->c_type, "pqg_array_%s", c->name);
-        snprintf(t->codec, sizeof t->codec, "array_%s", c->name);
-        snprintf(t->get, sizeof t->get, "pqg_get_array_%s", c->name);
-        snprintf(t->arg, sizeof t->arg, "pqg_arg_array_%s", c->name);
+        tv_format(t->c_type, sizeof t->c_type, "pqg_array_%s", c->name);
+        tv_format(t->codec, sizeof t->codec, "array_%s", c->name);
+        tv_format(t->get, sizeof t->get, "pqg_get_array_%s", c->name);
+        tv_format(t->arg, sizeof t->arg, "pqg_arg_array_%s", c->name);
         return;
     }
     t->kind = c->kind;
-    snprintf(t->codec, sizeof t->codec, "%s", c->name);
+    tv_format(t->codec, sizeof t->codec, "%s", c->name);
     if (c->kind == EMIT_SCALAR && nullable) {
-        snprintf(t->c_type, sizeof t->c_type, "pqg_null_%s",
+        tv_format(t->c_type, sizeof t->c_type, "pqg_null_%s",
                  strcmp(c->name, "float") == 0 ? "float" : c->name);
-        snprintf(t->get, sizeof t->get, "pqg_get_null_%s", c->name);
-        snprintf(t->arg, sizeof t->arg, "pqg_arg_null_%s", c->name);
+        tv_format(t->get, sizeof t->get, "pqg_get_null_%s", c->name);
+        tv_format(t->arg, sizeof t->arg, "pqg_arg_null_%s", c->name);
     } else {
-        snprintf(t->c_type, sizeof t->c_type, "%s", c->c_type);
+        tv_format(t->c_type, sizeof t->c_type, "%s", c->c_type);
         /* json and jsonb share one getter; they differ only when binding. */
-        snprintf(t->get, sizeof t->get, "pqg_get_%s",
+        tv_format(t->get, sizeof t->get, "pqg_get_%s",
                  strcmp(c->name, "jsonb") == 0 ? "json" : c->name);
-        snprintf(t->arg, sizeof t->arg, "pqg_arg_%s", c->name);
+        tv_format(t->arg, sizeof t->arg, "pqg_arg_%s", c->name);
     }
 }
 
+static int map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uint32_t oid,
+                    const char *column_key, bool is_param, const char *where, emit_type *out);
+
+/* Without overrides a mapping depends only on the type, its dimensions, nullability and OID:
+ * successful ones are remembered (cx->type_memo: that key -> index into cx->memo_types). */
 int
 emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uint32_t oid,
               const char *column_key, bool is_param, const char *where, emit_type *out)
+{
+    char key[320];
+    tv *hit;
+    int rc;
+
+    if (json_array_size(cx->cfg->overrides) > 0 || !cx->a ||
+        tv_format(key, sizeof key, "%d|%d|%u|%s", array_dims, nullable ? 1 : 0, (unsigned)oid,
+                  type) >= (int)sizeof key)
+        return map_type(cx, type, array_dims, nullable, oid, column_key, is_param, where, out);
+    if (!cx->type_memo)
+        cx->type_memo = tv_obj(cx->a);
+    if ((hit = tv_get(cx->type_memo, key)) != NULL) {
+        *out = cx->memo_types[tv_ival(hit)];
+        return 0;
+    }
+    rc = map_type(cx, type, array_dims, nullable, oid, column_key, is_param, where, out);
+    if (rc == 0) {
+        if (cx->n_memo == cx->cap_memo) {
+            size_t cap = cx->cap_memo ? cx->cap_memo * 2 : 64;
+            emit_type *m = realloc(cx->memo_types, cap * sizeof *m);
+            if (!m)
+                return rc;
+            cx->memo_types = m;
+            cx->cap_memo = cap;
+        }
+        cx->memo_types[cx->n_memo] = *out;
+        tv_set(cx->type_memo, key, tv_int(cx->a, (long long)cx->n_memo));
+        cx->n_memo++;
+    }
+    return rc;
+}
+
+static int
+map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uint32_t oid,
+         const char *column_key, bool is_param, const char *where, emit_type *out)
 {
     json_t *catalog = json_object_get(cx->model, "catalog");
     json_t *ov, *en, *dom;
@@ -249,10 +313,10 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
             codec_name = codec_for_c_type(c_type);
         if (codec_name && strcmp(codec_name, "jansson") == 0) {
             out->kind = EMIT_JANSSON;
-            snprintf(out->c_type, sizeof out->c_type, "json_t *");
-            snprintf(out->codec, sizeof out->codec, "jansson");
-            snprintf(out->get, sizeof out->get, "pqg_get_json");
-            snprintf(out->arg, sizeof out->arg, "%s",
+            tv_format(out->c_type, sizeof out->c_type, "json_t *");
+            tv_format(out->codec, sizeof out->codec, "jansson");
+            tv_format(out->get, sizeof out->get, "pqg_get_json");
+            tv_format(out->arg, sizeof out->arg, "%s",
                      strcmp(type, "json") == 0 ? "pqg_arg_json" : "pqg_arg_jsonb");
             return 0;
         }
@@ -267,7 +331,7 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
 
     /* Domains bind and decode as their base type. */
     for (depth = 0; depth < 16; depth++) {
-        dom = find_named(json_object_get(catalog, "domains"), type);
+        dom = find_named(cx, &cx->domain_index, json_object_get(catalog, "domains"), type);
         if (!dom)
             break;
         type = json_string_value(json_object_get(dom, "type"));
@@ -278,7 +342,7 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
     if (!type)
         type = "";
 
-    en = find_named(json_object_get(catalog, "enums"), type);
+    en = find_named(cx, &cx->enum_index, json_object_get(catalog, "enums"), type);
     if (en) {
         enum_c_name(cx, en, out->enum_c, sizeof out->enum_c);
         out->n_labels = (int)json_array_size(json_object_get(en, "values"));
@@ -289,20 +353,20 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
         }
         if (array_dims == 1) {
             out->kind = EMIT_ENUM_ARRAY;
-            snprintf(out->c_type, sizeof out->c_type, "%s_array", out->enum_c);
-            snprintf(out->codec, sizeof out->codec, "enum_array");
-            snprintf(out->get, sizeof out->get, "pqg_get_array_enum");
-            snprintf(out->arg, sizeof out->arg, "pqg_arg_array_enum");
+            tv_format(out->c_type, sizeof out->c_type, "%s_array", out->enum_c);
+            tv_format(out->codec, sizeof out->codec, "enum_array");
+            tv_format(out->get, sizeof out->get, "pqg_get_array_enum");
+            tv_format(out->arg, sizeof out->arg, "pqg_arg_array_enum");
             /* An enum array's OID differs per database: declared 0 and sent as a text literal,
              * the server infers it from the context (a column, or a cast such as $1::role[]). */
             out->param_oid = 0;
         } else {
             out->kind = EMIT_ENUM;
-            snprintf(out->c_type, sizeof out->c_type, "%s", out->enum_c);
-            snprintf(out->codec, sizeof out->codec, "enum");
-            snprintf(out->get, sizeof out->get, "%s",
+            tv_format(out->c_type, sizeof out->c_type, "%s", out->enum_c);
+            tv_format(out->codec, sizeof out->codec, "enum");
+            tv_format(out->get, sizeof out->get, "%s",
                      nullable ? "pqg_get_null_enum" : "pqg_get_enum");
-            snprintf(out->arg, sizeof out->arg, "pqg_arg_text");
+            tv_format(out->arg, sizeof out->arg, "pqg_arg_text");
             out->param_oid = 0;
         }
         return 0;
@@ -319,7 +383,7 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
     c = codec_name ? find_codec(codec_name) : NULL;
     if (!c || array_dims > 1 || (array_dims == 1 && !c->has_array)) {
         char hint[512];
-        snprintf(hint, sizeof hint,
+        tv_format(hint, sizeof hint,
                  "add to \"overrides\" in pqgen.json e.g. {\"db_type\": \"%s\", \"c_type\": "
                  "\"pqg_bytes\", \"codec\": \"bytes\"} (the raw binary value), or cast it to "
                  "text in the query",
@@ -334,21 +398,21 @@ emit_map_type(emit_ctx *cx, const char *type, int array_dims, bool nullable, uin
 }
 
 static void
-add_line(json_t *arr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+add_line(tv *arr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-add_line(json_t *arr, const char *fmt, ...)
+add_line(tv *arr, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    tv_vformat(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    json_array_append_new(arr, json_string(buf));
+    tv_push_str(arr, buf);
 }
 
 void
-emit_decode_lines(const emit_type *t, int col, const char *lv, const char *track, json_t *arr)
+emit_decode_lines(const emit_type *t, int col, const char *lv, const char *track, tv *arr)
 {
     switch (t->kind) {
     case EMIT_ENUM:
@@ -389,13 +453,13 @@ emit_decode_lines(const emit_type *t, int col, const char *lv, const char *track
 
 void
 emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, const emit_bind_mode *m,
-                json_t *temps, json_t *pre, json_t *bind, json_t *post)
+                tv *temps, tv *pre, tv *bind, tv *post)
 {
     const char *args = m->args;
     char ref_buf[256];
     const char *ref = ref_buf;
 
-    snprintf(ref_buf, sizeof ref_buf, "%s%s", m->in_ctx ? "ctx->" : "", tmp);
+    tv_format(ref_buf, sizeof ref_buf, "%s%s", m->in_ctx ? "ctx->" : "", tmp);
     switch (t->kind) {
     case EMIT_ENUM:
         /* to_string returns NULL for 0 (a NULL nullable enum), which binds SQL NULL. */
@@ -406,10 +470,10 @@ emit_bind_lines(const emit_type *t, const char *rv, const char *tmp, const emit_
          * for the 4-column indent templates give bind lines, then split into lines. */
         char items[300], len[300], labels[160], n[16], *call, *line, *next;
         const char *a[5] = {args, items, len, labels, n};
-        snprintf(items, sizeof items, "(const int *)%s.items", rv);
-        snprintf(len, sizeof len, "%s.len", rv);
-        snprintf(labels, sizeof labels, "%s_labels", t->enum_c);
-        snprintf(n, sizeof n, "%d", t->n_labels);
+        tv_format(items, sizeof items, "(const int *)%s.items", rv);
+        tv_format(len, sizeof len, "%s.len", rv);
+        tv_format(labels, sizeof labels, "%s_labels", t->enum_c);
+        tv_format(n, sizeof n, "%d", t->n_labels);
         call = emit_proto("   ", "pqg_arg_array_enum", a, 5, false, ";");
         for (line = call; line; line = next) {
             next = strchr(line, '\n');
@@ -447,39 +511,39 @@ emit_json_expr(const emit_type *t, const char *lv)
     bool null_struct = t->kind == EMIT_SCALAR && t->nullable;
     char val[600];
 
-    snprintf(val, sizeof val, null_struct ? "%s.value" : "%s", lv);
+    tv_format(val, sizeof val, null_struct ? "%s.value" : "%s", lv);
     switch (t->kind) {
     case EMIT_ENUM:
-        snprintf(buf, sizeof buf, "pqgj_string(%s_to_string(%s))", t->enum_c, lv);
+        tv_format(buf, sizeof buf, "pqgj_string(%s_to_string(%s))", t->enum_c, lv);
         return strdup(buf);
     case EMIT_ENUM_ARRAY:
-        snprintf(buf, sizeof buf, "%s_array_json(%s)", t->enum_c, lv);
+        tv_format(buf, sizeof buf, "%s_array_json(%s)", t->enum_c, lv);
         return strdup(buf);
     case EMIT_JANSSON:
-        snprintf(buf, sizeof buf, "pqgj_jansson(%s)", lv);
+        tv_format(buf, sizeof buf, "pqgj_jansson(%s)", lv);
         return strdup(buf);
     default:
         break;
     }
     if (strncmp(c, "array_", 6) == 0) {
-        snprintf(buf, sizeof buf, "pqgj_%s(%s)", c, lv);
+        tv_format(buf, sizeof buf, "pqgj_%s(%s)", c, lv);
         return strdup(buf);
     }
     if (strcmp(c, "jsonb") == 0)
         c = "json";
     if (strcmp(c, "int16") == 0 || strcmp(c, "int32") == 0 || strcmp(c, "int64") == 0)
-        snprintf(buf, sizeof buf, "json_integer((json_int_t)%s)", val);
+        tv_format(buf, sizeof buf, "json_integer((json_int_t)%s)", val);
     else if (strcmp(c, "float") == 0 || strcmp(c, "double") == 0)
-        snprintf(buf, sizeof buf, "json_real((double)%s)", val);
+        tv_format(buf, sizeof buf, "json_real((double)%s)", val);
     else if (strcmp(c, "bool") == 0)
-        snprintf(buf, sizeof buf, "json_boolean(%s)", val);
+        tv_format(buf, sizeof buf, "json_boolean(%s)", val);
     else if (strcmp(c, "text") == 0 || strcmp(c, "numeric") == 0)
-        snprintf(buf, sizeof buf, "pqgj_string(%s)", val);
+        tv_format(buf, sizeof buf, "pqgj_string(%s)", val);
     else
-        snprintf(buf, sizeof buf, "pqgj_%s(%s)", c, val);
+        tv_format(buf, sizeof buf, "pqgj_%s(%s)", c, val);
     if (null_struct) {
         /* json.c has a pqgj_null_<codec> helper per nullable scalar. */
-        snprintf(buf, sizeof buf, "pqgj_null_%s(%s)", c, lv);
+        tv_format(buf, sizeof buf, "pqgj_null_%s(%s)", c, lv);
     }
     return strdup(buf);
 }

@@ -1,16 +1,1141 @@
-/* template.c: a mustache renderer (spec v1 core, no lambdas) over jansson values.
- * A template is parsed once into a flat node array in which each section records where its
- * body ends; rendering walks that array against a context stack and appends to one growable
- * buffer. Partials come from a caller-supplied loader, are checked eagerly and parsed once per
- * (name, indentation) per render. emit.c drives it; it knows nothing about the model's shape.
+/* template.c: a mustache renderer (spec v1 core, no lambdas) over template values (tv: an
+ * arena-allocated JSON-like tree; jansson data is converted first). A template is parsed once
+ * into a flat node array in which each section records where its body ends; rendering walks that
+ * array against a context stack and appends to one growable buffer. Partials come from a
+ * caller-supplied loader, are checked eagerly and parsed once per (name, indentation) per parsed
+ * template. emit.c drives it; it knows nothing about the model's shape.
  */
 #include "template.h"
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- template values ---- */
+
+#define ARENA_FIRST (64 * 1024)
+#define ARENA_CHUNK (2 * 1024 * 1024)
+
+struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    /* data follows, 16-aligned */
+};
+
+/* Object keys are interned: the same key text is stored once per arena. */
+struct interned {
+    const char *key;
+    uint32_t len, hash;
+};
+
+/* The interned form of a C-string key, remembered by the key's address: most keys are string
+ * literals, so a set or get usually skips strlen, hashing and the intern table. */
+struct key_memo {
+    const char *ptr, *ik;
+    uint32_t n, h;
+};
+
+#define KEY_MEMO 512
+
+struct tv_arena {
+    struct key_memo memo[KEY_MEMO];
+    struct chunk *head;
+    int oom;
+    struct interned *keys;  /* open addressing, malloc'd */
+    size_t n_keys, keys_cap;
+    tv **strs;              /* short string values, shared (strings are immutable) */
+    size_t n_strs, strs_cap;
+};
+
+struct tv_entry {
+    const char *key;
+    uint32_t klen, hash;
+    tv *val;
+};
+
+struct tv {
+    tv_kind kind;
+    union {
+        long long i;
+        double d;
+        struct {
+            const char *p;
+            size_t len;
+        } s;
+        struct {
+            tv **v;
+            size_t n, cap;
+            tv_arena *a;
+        } arr;
+        struct {
+            struct tv_entry *e;
+            size_t n, cap;
+            tv_arena *a;
+            uint32_t *idx;  /* from INDEX_MIN entries: open addressing, entry index + 1 */
+            size_t mask;
+        } obj;
+        struct {
+            const json_t *j;
+            tv_arena *a;
+        } lazy;
+    } u;
+};
+
+/* A JSON array or object not converted yet (see tv_from_json_obj): it becomes the converted
+ * value in place when first reached through its container, so that nothing outside the
+ * accessors below ever sees this kind. */
+#define TV_LAZY ((tv_kind)100)
+
+static tv *resolve(tv *v);
+
+static tv null_v = {.kind = TV_NULL}, true_v = {.kind = TV_TRUE}, false_v = {.kind = TV_FALSE};
+
+#define CHUNK_HDR ((sizeof(struct chunk) + 15) & ~(size_t)15)
+
+tv_arena *
+tv_arena_new(void)
+{
+    return calloc(1, sizeof(tv_arena));
+}
+
+void
+tv_arena_free(tv_arena *a)
+{
+    if (!a)
+        return;
+    free(a->keys);
+    free(a->strs);
+    while (a->head) {
+        struct chunk *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+    free(a);
+}
+
+int
+tv_arena_oom(const tv_arena *a)
+{
+    return !a || a->oom;
+}
+
+void *
+tv_alloc(tv_arena *a, size_t n)
+{
+    struct chunk *c = a->head;
+    /* 8-aligned: values hold pointers, sizes, long long and double at most. */
+    n = (n + 7) & ~(size_t)7;
+    if (!c || c->cap - c->used < n) {
+        /* The first chunk is small (most template_render calls need little); later ones are
+         * huge-page sized and aligned: a big derived model then costs a few dozen page faults
+         * instead of tens of thousands (the kernel may back them with transparent huge pages). */
+        size_t size = a->head ? ARENA_CHUNK : ARENA_FIRST;
+        size_t cap = n > size / 4 ? n : size - CHUNK_HDR;
+        void *mem = NULL;
+        if (cap == ARENA_CHUNK - CHUNK_HDR) {
+            if (posix_memalign(&mem, ARENA_CHUNK, ARENA_CHUNK) != 0)
+                mem = NULL;
+#ifdef MADV_HUGEPAGE
+            else
+                madvise(mem, ARENA_CHUNK, MADV_HUGEPAGE);
+#endif
+        } else {
+            mem = malloc(CHUNK_HDR + cap);
+        }
+        if (!mem) {
+            a->oom = 1;
+            return NULL;
+        }
+        c = mem;
+        c->cap = cap;
+        c->used = 0;
+        /* A big block goes behind the current chunk, whose free space stays usable. */
+        if (cap != size - CHUNK_HDR && a->head) {
+            c->next = a->head->next;
+            a->head->next = c;
+        } else {
+            c->next = a->head;
+            a->head = c;
+        }
+    }
+    void *p = (char *)c + CHUNK_HDR + c->used;
+    c->used += n;
+    return p;
+}
+
+static char *
+arena_strn(tv_arena *a, const char *s, size_t n)
+{
+    char *p = tv_alloc(a, n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *
+tv_strdup(tv_arena *a, const char *s)
+{
+    char *p = arena_strn(a, s ? s : "", s ? strlen(s) : 0);
+    return p ? p : "";
+}
+
+/* Appends s[0..n) to buf (size bytes) at *len, truncating, and counts all of it. */
+static void
+fmt_put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+    if (*len + 1 < size) {
+        size_t room = size - 1 - *len;
+        memcpy(buf + *len, s, n < room ? n : room);
+    }
+    *len += n;
+}
+
+static void
+fmt_pad(char *buf, size_t size, size_t *len, size_t n)
+{
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        fmt_put(buf, size, len, spaces, k);
+        n -= k;
+    }
+}
+
+int
+tv_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    size_t len = 0;
+    const char *f = fmt;
+
+    va_copy(ap2, ap);
+    while (*f) {
+        const char *pct = strchr(f, '%');
+        int left = 0, width = -1, prec = -1, lng = 0, zu = 0;
+        char num[24], *np;
+        const char *s;
+        size_t n;
+        unsigned long long u;
+        int neg = 0;
+
+        if (!pct) {
+            fmt_put(buf, size, &len, f, strlen(f));
+            break;
+        }
+        fmt_put(buf, size, &len, f, (size_t)(pct - f));
+        f = pct + 1;
+        if (*f == '%') {
+            fmt_put(buf, size, &len, "%", 1);
+            f++;
+            continue;
+        }
+        if (*f == '-') {
+            left = 1;
+            f++;
+        }
+        if (*f == '*') {
+            width = va_arg(ap, int);
+            if (width < 0) {
+                left = 1;
+                width = -width;
+            }
+            f++;
+        } else if (*f >= '1' && *f <= '9') {
+            width = 0;
+            while (*f >= '0' && *f <= '9')
+                width = width * 10 + (*f++ - '0');
+        }
+        if (*f == '.') {
+            f++;
+            if (*f == '*') {
+                prec = va_arg(ap, int);
+                f++;
+            } else {
+                prec = 0;
+                while (*f >= '0' && *f <= '9')
+                    prec = prec * 10 + (*f++ - '0');
+            }
+        }
+        if (*f == 'z') {
+            zu = 1;
+            f++;
+        } else {
+            while (*f == 'l') {
+                lng++;
+                f++;
+            }
+        }
+        switch (*f) {
+        case 's':
+            if (zu || lng)
+                goto fallback;
+            s = va_arg(ap, const char *);
+            if (!s)
+                s = "(null)";
+            n = prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s);
+            break;
+        case 'd':
+        case 'i':
+        case 'u':
+            if (prec >= 0)
+                goto fallback;
+            if (*f == 'u') {
+                u = zu ? va_arg(ap, size_t)
+                    : lng >= 2 ? va_arg(ap, unsigned long long)
+                    : lng == 1 ? va_arg(ap, unsigned long)
+                               : va_arg(ap, unsigned int);
+            } else {
+                long long v = zu ? (long long)va_arg(ap, ssize_t)
+                              : lng >= 2 ? va_arg(ap, long long)
+                              : lng == 1 ? va_arg(ap, long)
+                                         : va_arg(ap, int);
+                neg = v < 0;
+                u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+            }
+            np = num + sizeof num;
+            do {
+                *--np = (char)('0' + u % 10);
+                u /= 10;
+            } while (u);
+            if (neg)
+                *--np = '-';
+            s = np;
+            n = (size_t)(num + sizeof num - np);
+            break;
+        default:
+            goto fallback;
+        }
+        f++;
+        if (width > 0 && (size_t)width > n && !left)
+            fmt_pad(buf, size, &len, (size_t)width - n);
+        fmt_put(buf, size, &len, s, n);
+        if (width > 0 && (size_t)width > n && left)
+            fmt_pad(buf, size, &len, (size_t)width - n);
+    }
+    va_end(ap2);
+    if (size > 0)
+        buf[len < size ? len : size - 1] = '\0';
+    return len > INT_MAX ? -1 : (int)len;
+fallback:
+    /* Anything else (flags, %x, %g, %03o...): the C library, from the start. */
+    {
+        int r = vsnprintf(buf, size, fmt, ap2);
+        va_end(ap2);
+        return r;
+    }
+}
+
+int
+tv_format(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = tv_vformat(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* Formats into the arena: straight into the current chunk when it fits. */
+static char *
+arena_vfmt(tv_arena *a, size_t *len, const char *fmt, va_list ap)
+{
+    struct chunk *c = a->head;
+    va_list ap2;
+    int n;
+    char *p;
+
+    va_copy(ap2, ap);
+    if (c && c->cap - c->used >= 32) {
+        size_t room = c->cap - c->used;
+        p = (char *)c + CHUNK_HDR + c->used;
+        n = tv_vformat(p, room, fmt, ap);
+        if (n >= 0 && (size_t)n < room) {
+            c->used += ((size_t)n + 1 + 7) & ~(size_t)7;
+            va_end(ap2);
+            *len = (size_t)n;
+            return p;
+        }
+    } else {
+        n = tv_vformat(NULL, 0, fmt, ap);
+    }
+    if (n < 0 || !(p = tv_alloc(a, (size_t)n + 1))) {
+        va_end(ap2);
+        return NULL;
+    }
+    tv_vformat(p, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    *len = (size_t)n;
+    return p;
+}
+
+char *
+tv_sprintf(tv_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+    va_start(ap, fmt);
+    char *p = arena_vfmt(a, &n, fmt, ap);
+    va_end(ap);
+    return p ? p : "";
+}
+
+/* Bytes a value of kind needs: strings and numbers take less than containers. */
+static size_t
+value_size(tv_kind kind)
+{
+    if (kind == TV_LAZY)
+        return sizeof(tv);
+    switch (kind) {
+    case TV_OBJ:
+        return sizeof(tv);
+    case TV_ARR:
+        return offsetof(tv, u) + sizeof(((tv *)0)->u.arr);
+    case TV_STR:
+        return offsetof(tv, u) + sizeof(((tv *)0)->u.s);
+    default:
+        return offsetof(tv, u) + sizeof(long long);
+    }
+}
+
+static tv *
+new_value_extra(tv_arena *a, tv_kind kind, size_t extra)
+{
+    size_t n = value_size(kind);
+    tv *v = tv_alloc(a, n + extra);
+    if (!v)
+        return NULL;
+    memset(v, 0, n);
+    v->kind = kind;
+    return v;
+}
+
+static tv *
+new_value(tv_arena *a, tv_kind kind)
+{
+    return new_value_extra(a, kind, 0);
+}
+
+tv *
+tv_null(void)
+{
+    return &null_v;
+}
+
+tv *
+tv_bool(int b)
+{
+    return b ? &true_v : &false_v;
+}
+
+tv *
+tv_int(tv_arena *a, long long i)
+{
+    tv *v = new_value(a, TV_INT);
+    if (!v)
+        return &null_v;
+    v->u.i = i;
+    return v;
+}
+
+tv *
+tv_real(tv_arena *a, double d)
+{
+    tv *v = new_value(a, TV_REAL);
+    if (!v)
+        return &null_v;
+    v->u.d = d;
+    return v;
+}
+
+/* A string value over p (already in the arena). */
+static tv *
+str_value(tv_arena *a, const char *p, size_t n)
+{
+    tv *v;
+    if (!p || !(v = new_value(a, TV_STR)))
+        return &null_v;
+    v->u.s.p = p;
+    v->u.s.len = n;
+    return v;
+}
+
+static uint32_t hash_key(const char *s, size_t n);
+
+/* Short strings repeat a lot (C types, getters, kinds, comments): one value per text. */
+#define SHARED_STR_MAX 48
+
+/* The slot for text s[0..n) in the shared string table (grown first when needed), or NULL. */
+static tv **
+shared_slot(tv_arena *a, const char *s, size_t n)
+{
+    size_t i, mask;
+    if ((a->n_strs + 1) * 2 > a->strs_cap) {
+        size_t cap = a->strs_cap ? a->strs_cap * 2 : 1024;
+        tv **t = calloc(cap, sizeof *t);
+        if (!t)
+            return NULL;
+        for (i = 0; i < a->strs_cap; i++) {
+            size_t j;
+            tv *v = a->strs[i];
+            if (!v)
+                continue;
+            for (j = hash_key(v->u.s.p, v->u.s.len) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+                ;
+            t[j] = v;
+        }
+        free(a->strs);
+        a->strs = t;
+        a->strs_cap = cap;
+    }
+    mask = a->strs_cap - 1;
+    for (i = hash_key(s, n) & mask; a->strs[i]; i = (i + 1) & mask)
+        if (a->strs[i]->u.s.len == n && memcmp(a->strs[i]->u.s.p, s, n) == 0)
+            break;
+    return &a->strs[i];
+}
+
+tv *
+tv_strn(tv_arena *a, const char *s, size_t n)
+{
+    tv *v, **slot = NULL;
+    char *p;
+    if (!s)
+        return &null_v;
+    if (n <= SHARED_STR_MAX && (slot = shared_slot(a, s, n)) != NULL && *slot)
+        return *slot;
+    /* The bytes go right behind the value: one allocation. */
+    if (!(v = new_value_extra(a, TV_STR, n + 1)))
+        return &null_v;
+    p = (char *)v + value_size(TV_STR);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    v->u.s.p = p;
+    v->u.s.len = n;
+    if (slot) {
+        *slot = v;
+        a->n_strs++;
+    }
+    return v;
+}
+
+tv *
+tv_str(tv_arena *a, const char *s)
+{
+    return s ? tv_strn(a, s, strlen(s)) : &null_v;
+}
+
+static tv *
+vfmt_value(tv_arena *a, const char *fmt, va_list ap)
+{
+    size_t n = 0;
+    char *p = arena_vfmt(a, &n, fmt, ap);
+    return p ? str_value(a, p, n) : &null_v;
+}
+
+tv *
+tv_fmt(tv_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tv *v = vfmt_value(a, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+tv *
+tv_obj(tv_arena *a)
+{
+    tv *v = new_value(a, TV_OBJ);
+    if (!v)
+        return &null_v;
+    v->u.obj.a = a;
+    return v;
+}
+
+static int obj_reserve(tv *o, size_t cap);
+
+tv *
+tv_obj_sized(tv_arena *a, size_t cap)
+{
+    tv *v = tv_obj(a);
+    if (v->kind == TV_OBJ && cap > 0 && obj_reserve(v, cap) != 0)
+        return &null_v;
+    return v;
+}
+
+static tv *
+tv_arr_sized(tv_arena *a, size_t cap)
+{
+    tv *v = new_value(a, TV_ARR);
+    if (!v)
+        return &null_v;
+    v->u.arr.a = a;
+    if (cap > 0) {
+        v->u.arr.v = tv_alloc(a, cap * sizeof *v->u.arr.v);
+        if (!v->u.arr.v)
+            return &null_v;
+        v->u.arr.cap = cap;
+    }
+    return v;
+}
+
+tv *
+tv_arr(tv_arena *a)
+{
+    tv *v = new_value(a, TV_ARR);
+    if (!v)
+        return &null_v;
+    v->u.arr.a = a;
+    return v;
+}
+
+tv_kind
+tv_kind_of(const tv *v)
+{
+    return v ? resolve((tv *)v)->kind : TV_NULL;
+}
+
+tv_arena *
+tv_arena_of(const tv *v)
+{
+    if (v && v->kind == TV_OBJ)
+        return v->u.obj.a;
+    return v && v->kind == TV_ARR ? v->u.arr.a : NULL;
+}
+
+/* A word at a time (keys and short strings are hashed often); deterministic across runs. */
+static uint32_t
+hash_key(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+    while (n >= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    w = 0;
+    while (n > 0)
+        w = (w << 8) | (unsigned char)s[--n];
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return (uint32_t)h;
+}
+
+/* Objects up to INDEX_MIN members are searched linearly; bigger ones (a derived query has about
+ * a hundred) get a hash index. */
+#define INDEX_MIN 32
+
+/* The interned form of key, or NULL when the arena has never seen it (then no object of the
+ * arena has that member). */
+static const char *
+intern_find(const tv_arena *a, const char *key, size_t n, uint32_t h)
+{
+    size_t i, mask;
+    if (!a->keys_cap)
+        return NULL;
+    mask = a->keys_cap - 1;
+    for (i = h & mask; a->keys[i].key; i = (i + 1) & mask)
+        if (a->keys[i].hash == h && a->keys[i].len == n && memcmp(a->keys[i].key, key, n) == 0)
+            return a->keys[i].key;
+    return NULL;
+}
+
+/* The arena's interned copy of key (every member name of the arena's objects is interned, so
+ * members compare by pointer), or NULL when out of memory. borrow: key itself becomes the
+ * interned form when new (it must outlive the arena). */
+static const char *
+intern_key(tv_arena *a, const char *key, size_t n, uint32_t h, int borrow)
+{
+    size_t i, mask;
+    if ((a->n_keys + 1) * 2 > a->keys_cap) {
+        size_t cap = a->keys_cap ? a->keys_cap * 2 : 512;
+        struct interned *k = calloc(cap, sizeof *k);
+        if (!k) {
+            a->oom = 1;
+            return NULL;
+        }
+        for (i = 0; i < a->keys_cap; i++) {
+            size_t j;
+            if (!a->keys[i].key)
+                continue;
+            for (j = a->keys[i].hash & (cap - 1); k[j].key; j = (j + 1) & (cap - 1))
+                ;
+            k[j] = a->keys[i];
+        }
+        free(a->keys);
+        a->keys = k;
+        a->keys_cap = cap;
+    }
+    mask = a->keys_cap - 1;
+    for (i = h & mask; a->keys[i].key; i = (i + 1) & mask)
+        if (a->keys[i].hash == h && a->keys[i].len == n && memcmp(a->keys[i].key, key, n) == 0)
+            return a->keys[i].key;
+    const char *copy = borrow ? key : arena_strn(a, key, n);
+    if (!copy)
+        return NULL;
+    a->keys[i] = (struct interned){copy, (uint32_t)n, h};
+    a->n_keys++;
+    return copy;
+}
+
+/* The member whose interned name is ik (hash h). */
+static struct tv_entry *
+obj_find(const tv *o, const char *ik, uint32_t h, size_t *slot)
+{
+    if (o->u.obj.idx) {
+        size_t i = h & o->u.obj.mask;
+        uint32_t k;
+        while ((k = o->u.obj.idx[i]) != 0) {
+            struct tv_entry *e = &o->u.obj.e[k - 1];
+            if (e->key == ik)
+                return e;
+            i = (i + 1) & o->u.obj.mask;
+        }
+        if (slot)
+            *slot = i;
+        return NULL;
+    }
+    for (size_t i = 0; i < o->u.obj.n; i++)
+        if (o->u.obj.e[i].key == ik)
+            return &o->u.obj.e[i];
+    return NULL;
+}
+
+static tv *
+obj_getn(const tv *o, const char *key, size_t n, uint32_t h)
+{
+    struct tv_entry *e;
+    const char *ik;
+    if (!o || o->kind != TV_OBJ || !(ik = intern_find(o->u.obj.a, key, n, h)))
+        return NULL;
+    e = obj_find(o, ik, h, NULL);
+    return e ? resolve(e->val) : NULL;
+}
+
+/* (Re)builds the index for room entries. */
+static int
+obj_index(tv *o, size_t room)
+{
+    size_t cap = 32, i;
+    uint32_t *idx;
+    while (cap < room * 2)
+        cap *= 2;
+    idx = tv_alloc(o->u.obj.a, cap * sizeof *idx);
+    if (!idx)
+        return -1;
+    memset(idx, 0, cap * sizeof *idx);
+    for (i = 0; i < o->u.obj.n; i++) {
+        size_t k = o->u.obj.e[i].hash & (cap - 1);
+        while (idx[k])
+            k = (k + 1) & (cap - 1);
+        idx[k] = (uint32_t)i + 1;
+    }
+    o->u.obj.idx = idx;
+    o->u.obj.mask = cap - 1;
+    return 0;
+}
+
+/* Makes room for cap members (no-op when there is). */
+static int
+obj_reserve(tv *o, size_t cap)
+{
+    struct tv_entry *ne;
+    if (cap <= o->u.obj.cap)
+        return 0;
+    ne = tv_alloc(o->u.obj.a, cap * sizeof *ne);
+    if (!ne)
+        return -1;
+    if (o->u.obj.n)
+        memcpy(ne, o->u.obj.e, o->u.obj.n * sizeof *ne);
+    o->u.obj.e = ne;
+    o->u.obj.cap = cap;
+    return cap >= INDEX_MIN ? obj_index(o, cap) : 0;
+}
+
+static int obj_set_ik(tv *o, const char *ik, size_t n, uint32_t h, tv *v);
+
+/* Sets o[key] to v; key is copied unless borrow (then it must outlive the arena). */
+static int
+obj_set_key(tv *o, const char *key, size_t n, tv *v, int borrow)
+{
+    uint32_t h;
+    const char *ik;
+    if (!o || o->kind != TV_OBJ)
+        return -1;
+    h = hash_key(key, n);
+    if (!(ik = intern_key(o->u.obj.a, key, n, h, borrow)))
+        return -1;
+    return obj_set_ik(o, ik, n, h, v);
+}
+
+/* Sets o[ik] (ik interned in o's arena, hash h) to v. */
+static int
+obj_set_ik(tv *o, const char *ik, size_t n, uint32_t h, tv *v)
+{
+    size_t slot = 0;
+    struct tv_entry *e;
+    if (!v)
+        v = &null_v;
+    if ((e = obj_find(o, ik, h, &slot)) != NULL) {
+        e->val = v;
+        return 0;
+    }
+    if (o->u.obj.n == o->u.obj.cap) {
+        if (obj_reserve(o, o->u.obj.cap ? o->u.obj.cap * 2 : 8) != 0)
+            return -1;
+        if (o->u.obj.idx)
+            obj_find(o, ik, h, &slot);
+    }
+    o->u.obj.e[o->u.obj.n++] = (struct tv_entry){ik, (uint32_t)n, h, v};
+    if (o->u.obj.idx)
+        o->u.obj.idx[slot] = (uint32_t)o->u.obj.n;
+    return 0;
+}
+
+/* Appends member key (borrowed, interned) that o is known not to have: a JSON object's. */
+static void
+obj_append_json_key(tv *o, const char *key, size_t n, tv *v)
+{
+    uint32_t h = hash_key(key, n);
+    const char *ik = intern_key(o->u.obj.a, key, n, h, 1);
+    size_t slot = 0;
+    if (!ik || (o->u.obj.n == o->u.obj.cap &&
+                obj_reserve(o, o->u.obj.cap ? o->u.obj.cap * 2 : 8) != 0))
+        return;
+    if (o->u.obj.idx)
+        obj_find(o, ik, h, &slot);
+    o->u.obj.e[o->u.obj.n++] = (struct tv_entry){ik, (uint32_t)n, h, v};
+    if (o->u.obj.idx)
+        o->u.obj.idx[slot] = (uint32_t)o->u.obj.n;
+}
+
+/* Appends the members of JSON object j to o (which has none of them). */
+static void
+obj_append_json(tv_arena *a, tv *o, const json_t *j)
+{
+    void *it;
+    if (o->kind != TV_OBJ)
+        return;
+    for (it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it))
+        obj_append_json_key(o, json_object_iter_key(it), json_object_iter_key_len(it),
+                            tv_from_json(a, json_object_iter_value(it)));
+}
+
+/* v, converted first when it is a lazy JSON value (in place: every holder sees it). */
+static tv *
+resolve(tv *v)
+{
+    tv *c;
+    if (!v || v->kind != TV_LAZY)
+        return v;
+    c = tv_from_json(v->u.lazy.a, v->u.lazy.j);
+    if (c->kind == TV_NULL || c->kind == TV_TRUE || c->kind == TV_FALSE)
+        v->kind = c->kind;
+    else
+        memcpy(v, c, value_size(c->kind));
+    return v;
+}
+
+static int
+obj_setn(tv *o, const char *key, size_t n, tv *v)
+{
+    return obj_set_key(o, key, n, v, 0);
+}
+
+/* key (a C string) interned in a, with its length and hash; NULL when out of memory, or when
+ * !insert and a has never seen it. The memo check compares text, so a reused buffer holding
+ * another key is not mistaken for the one remembered. */
+static const char *
+key_lookup(tv_arena *a, const char *key, size_t *n, uint32_t *h, int insert)
+{
+    struct key_memo *m = &a->memo[((uintptr_t)key >> 3) % KEY_MEMO];
+    const char *ik;
+    if (m->ptr == key && strcmp(key, m->ik) == 0) {
+        *n = m->n;
+        *h = m->h;
+        return m->ik;
+    }
+    *n = strlen(key);
+    *h = hash_key(key, *n);
+    ik = insert ? intern_key(a, key, *n, *h, 0) : intern_find(a, key, *n, *h);
+    if (ik)
+        *m = (struct key_memo){key, ik, (uint32_t)*n, *h};
+    return ik;
+}
+
+int
+tv_set(tv *o, const char *key, tv *v)
+{
+    size_t n;
+    uint32_t h;
+    const char *ik;
+    if (!o || o->kind != TV_OBJ || !(ik = key_lookup(o->u.obj.a, key, &n, &h, 1)))
+        return -1;
+    return obj_set_ik(o, ik, n, h, v);
+}
+
+void
+tv_set_str(tv *o, const char *key, const char *s)
+{
+    if (o && o->kind == TV_OBJ)
+        tv_set(o, key, tv_str(o->u.obj.a, s));
+}
+
+void
+tv_set_fmt(tv *o, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    if (!o || o->kind != TV_OBJ)
+        return;
+    va_start(ap, fmt);
+    tv_set(o, key, vfmt_value(o->u.obj.a, fmt, ap));
+    va_end(ap);
+}
+
+void
+tv_set_bool(tv *o, const char *key, int b)
+{
+    tv_set(o, key, tv_bool(b));
+}
+
+void
+tv_set_int(tv *o, const char *key, long long i)
+{
+    if (o && o->kind == TV_OBJ)
+        tv_set(o, key, tv_int(o->u.obj.a, i));
+}
+
+tv *
+tv_get(const tv *o, const char *key)
+{
+    size_t n;
+    uint32_t h;
+    const char *ik;
+    struct tv_entry *e;
+    if (!o || o->kind != TV_OBJ || !(ik = key_lookup(o->u.obj.a, key, &n, &h, 0)))
+        return NULL;
+    e = obj_find(o, ik, h, NULL);
+    return e ? resolve(e->val) : NULL;
+}
+
+int
+tv_push(tv *arr, tv *v)
+{
+    if (!arr || arr->kind != TV_ARR)
+        return -1;
+    if (arr->u.arr.n == arr->u.arr.cap) {
+        size_t cap = arr->u.arr.cap ? arr->u.arr.cap * 2 : 8;
+        tv **p = tv_alloc(arr->u.arr.a, cap * sizeof *p);
+        if (!p)
+            return -1;
+        if (arr->u.arr.n)
+            memcpy(p, arr->u.arr.v, arr->u.arr.n * sizeof *p);
+        arr->u.arr.v = p;
+        arr->u.arr.cap = cap;
+    }
+    arr->u.arr.v[arr->u.arr.n++] = v ? v : &null_v;
+    return 0;
+}
+
+void
+tv_push_str(tv *arr, const char *s)
+{
+    if (arr && arr->kind == TV_ARR)
+        tv_push(arr, tv_str(arr->u.arr.a, s));
+}
+
+void
+tv_push_fmt(tv *arr, const char *fmt, ...)
+{
+    va_list ap;
+    if (!arr || arr->kind != TV_ARR)
+        return;
+    va_start(ap, fmt);
+    tv_push(arr, vfmt_value(arr->u.arr.a, fmt, ap));
+    va_end(ap);
+}
+
+void
+tv_extend(tv *arr, const tv *from)
+{
+    size_t n = tv_len(from);
+    for (size_t i = 0; i < n; i++)
+        tv_push(arr, from->u.arr.v[i]);
+}
+
+size_t
+tv_len(const tv *arr)
+{
+    arr = resolve((tv *)arr);
+    return arr && arr->kind == TV_ARR ? arr->u.arr.n : 0;
+}
+
+tv *
+tv_at(const tv *arr, size_t i)
+{
+    return arr && arr->kind == TV_ARR && i < arr->u.arr.n ? resolve(arr->u.arr.v[i]) : NULL;
+}
+
+tv *
+tv_arr_copy(tv_arena *a, const tv *arr)
+{
+    tv *c = tv_arr(a);
+    tv_extend(c, arr);
+    return c;
+}
+
+tv *
+tv_obj_copy(tv_arena *a, const tv *o)
+{
+    tv *c;
+    if (!o || o->kind != TV_OBJ)
+        return &null_v;
+    if (a != o->u.obj.a) {
+        /* Member names are interned per arena: set them again. */
+        c = tv_obj_sized(a, o->u.obj.n);
+        for (size_t i = 0; i < o->u.obj.n; i++)
+            obj_setn(c, o->u.obj.e[i].key, o->u.obj.e[i].klen, o->u.obj.e[i].val);
+        return c;
+    }
+    c = tv_obj(a);
+    if (c->kind != TV_OBJ || o->u.obj.n == 0)
+        return c;
+    c->u.obj.e = tv_alloc(a, o->u.obj.n * sizeof *c->u.obj.e);
+    if (!c->u.obj.e)
+        return &null_v;
+    memcpy(c->u.obj.e, o->u.obj.e, o->u.obj.n * sizeof *c->u.obj.e);
+    c->u.obj.n = c->u.obj.cap = o->u.obj.n;
+    if (c->u.obj.cap >= INDEX_MIN && obj_index(c, c->u.obj.cap) != 0)
+        return &null_v;
+    return c;
+}
+
+const char *
+tv_sval(const tv *v)
+{
+    v = resolve((tv *)v);
+    return v && v->kind == TV_STR ? v->u.s.p : NULL;
+}
+
+long long
+tv_ival(const tv *v)
+{
+    v = resolve((tv *)v);
+    return v && v->kind == TV_INT ? v->u.i : 0;
+}
+
+int
+tv_is_true(const tv *v)
+{
+    v = resolve((tv *)v);
+    return v && v->kind == TV_TRUE;
+}
+
+tv *
+tv_from_json_obj(tv_arena *a, const json_t *j, size_t extra)
+{
+    void *it;
+    tv *v;
+    if (!json_is_object(j))
+        return tv_from_json(a, j);
+    v = tv_obj_sized(a, json_object_size(j) + extra);
+    if (v->kind != TV_OBJ)
+        return v;
+    /* Members that are arrays or objects (a query's columns and params) wait until something
+     * reads them: the derived model replaces some and templates rarely read the others. */
+    for (it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it)) {
+        json_t *m = json_object_iter_value(it);
+        tv *mv;
+        if (json_is_array(m) || json_is_object(m)) {
+            mv = new_value(a, TV_LAZY);
+            if (!mv) {
+                mv = &null_v;
+            } else {
+                mv->u.lazy.j = m;
+                mv->u.lazy.a = a;
+            }
+        } else {
+            mv = tv_from_json(a, m);
+        }
+        obj_append_json_key(v, json_object_iter_key(it), json_object_iter_key_len(it), mv);
+    }
+    return v;
+}
+
+tv *
+tv_from_json(tv_arena *a, const json_t *j)
+{
+    tv *v;
+    size_t i;
+    if (!j)
+        return &null_v;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+        v = tv_obj_sized(a, json_object_size(j));
+        obj_append_json(a, v, j);
+        return v;
+    case JSON_ARRAY:
+        v = tv_arr_sized(a, json_array_size(j));
+        for (i = 0; i < json_array_size(j); i++)
+            tv_push(v, tv_from_json(a, json_array_get(j, i)));
+        return v;
+    case JSON_STRING:
+        return str_value(a, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        return tv_int(a, (long long)json_integer_value(j));
+    case JSON_REAL:
+        return tv_real(a, json_real_value(j));
+    case JSON_TRUE:
+        return &true_v;
+    case JSON_FALSE:
+        return &false_v;
+    default:
+        return &null_v;
+    }
+}
+
+json_t *
+tv_to_json(const tv *v)
+{
+    json_t *j;
+    size_t i;
+    switch (tv_kind_of(v)) {
+    case TV_OBJ:
+        j = json_object();
+        for (i = 0; j && i < v->u.obj.n; i++)
+            json_object_setn_new_nocheck(j, v->u.obj.e[i].key, v->u.obj.e[i].klen,
+                                         tv_to_json(resolve(v->u.obj.e[i].val)));
+        return j;
+    case TV_ARR:
+        j = json_array();
+        for (i = 0; j && i < v->u.arr.n; i++)
+            json_array_append_new(j, tv_to_json(resolve(v->u.arr.v[i])));
+        return j;
+    case TV_STR:
+        return json_stringn_nocheck(v->u.s.p, v->u.s.len);
+    case TV_INT:
+        return json_integer((json_int_t)v->u.i);
+    case TV_REAL:
+        return json_real(v->u.d);
+    case TV_TRUE:
+        return json_true();
+    case TV_FALSE:
+        return json_false();
+    default:
+        return json_null();
+    }
+}
 
 /* Both limits turn hostile or runaway templates into errors instead of stack overflows. */
 #define MAX_SECTION_DEPTH 256
@@ -28,6 +1153,8 @@ struct node {
     size_t indent_len;
     size_t end;             /* sections: index one past the last node of the body */
     size_t pos;             /* offset of the tag in the source, for error lines */
+    size_t seg;             /* names: length of the first dotted segment */
+    uint32_t hash;          /* names: hash_key of the first segment */
 };
 
 struct tmpl {
@@ -61,14 +1188,23 @@ struct buf {
     size_t len, cap;
 };
 
-struct render {
-    const template_options *opt;
-    template_error *err;
-    struct buf out;
-    json_t **stack;
-    size_t depth, stack_cap;
+/* A parsed template and the partials it has loaded so far. */
+struct template {
+    template_options opt;
+    char *text;             /* the template's own copy of its source */
+    struct tmpl root;
     struct source *sources;
     struct parsed *parsed;
+    size_t last_len;        /* the previous render's length: the next output buffer's size */
+};
+
+struct render {
+    const template_options *opt;
+    template *tpl;          /* where partials are cached */
+    template_error *err;
+    struct buf out;
+    const tv **stack;
+    size_t depth, stack_cap;
     int partial_depth;
 };
 
@@ -145,6 +1281,11 @@ tmpl_add(struct tmpl *t, enum node_kind kind, const char *str, size_t len, size_
     nd->str = str;
     nd->len = len;
     nd->pos = pos;
+    if (kind != NODE_TEXT) {
+        const char *dot = memchr(str, '.', len);
+        nd->seg = dot && len > 1 ? (size_t)(dot - str) : len;
+        nd->hash = hash_key(str, nd->seg);
+    }
     return nd;
 }
 
@@ -349,7 +1490,7 @@ oom:
 static int
 get_source(struct render *r, const char *name, size_t len, struct source **out)
 {
-    for (struct source *src = r->sources; src; src = src->next) {
+    for (struct source *src = r->tpl->sources; src; src = src->next) {
         if (strlen(src->name) == len && memcmp(src->name, name, len) == 0) {
             *out = src;
             return 0;
@@ -362,8 +1503,8 @@ get_source(struct render *r, const char *name, size_t len, struct source **out)
     }
     if (r->opt->partial)
         src->text = r->opt->partial(src->name, r->opt->partial_userdata);
-    src->next = r->sources;
-    r->sources = src;
+    src->next = r->tpl->sources;
+    r->tpl->sources = src;
     *out = src;
     return 0;
 }
@@ -440,7 +1581,7 @@ get_parsed(struct render *r, const struct tmpl *t, const struct node *nd, struct
     *out = NULL;
     if (!src->text)
         return 0;
-    for (struct parsed *pp = r->parsed; pp; pp = pp->next) {
+    for (struct parsed *pp = r->tpl->parsed; pp; pp = pp->next) {
         if (pp->src == src && pp->indent_len == nd->indent_len &&
             memcmp(pp->indent, nd->indent ? nd->indent : "", nd->indent_len) == 0) {
             *out = &pp->t;
@@ -464,8 +1605,8 @@ get_parsed(struct render *r, const struct tmpl *t, const struct node *nd, struct
     pp->t.name = src->name;
     pp->t.src = pp->text ? pp->text : src->text;
     pp->t.src_len = strlen(pp->t.src);
-    pp->next = r->parsed;
-    r->parsed = pp;
+    pp->next = r->tpl->parsed;
+    r->tpl->parsed = pp;
     if (parse(&pp->t, r->err) < 0)
         return -1;
     *out = &pp->t;
@@ -476,11 +1617,11 @@ oom:
 }
 
 static int
-push(struct render *r, json_t *v)
+push(struct render *r, const tv *v)
 {
     if (r->depth == r->stack_cap) {
         size_t cap = r->stack_cap ? r->stack_cap * 2 : 32;
-        json_t **stack = realloc(r->stack, cap * sizeof *stack);
+        const tv **stack = realloc(r->stack, cap * sizeof *stack);
         if (!stack)
             return -1;
         r->stack = stack;
@@ -492,45 +1633,46 @@ push(struct render *r, json_t *v)
 
 /* The spec's lookup: "." is the top of the stack; otherwise the first part of a dotted name is
  * searched from the top of the stack down, and the remaining parts only inside what it found. */
-static json_t *
-lookup(const struct render *r, const char *name, size_t len)
+static const tv *
+lookup(const struct render *r, const struct node *nd)
 {
+    const char *name = nd->str;
+    size_t len = nd->len;
     if (len == 1 && name[0] == '.')
         return r->depth ? r->stack[r->depth - 1] : NULL;
-    const char *dot = memchr(name, '.', len);
-    size_t seg = dot ? (size_t)(dot - name) : len;
-    json_t *v = NULL;
+    const char *dot = nd->seg < len ? name + nd->seg : NULL;
+    const tv *v = NULL;
     for (size_t i = r->depth; i-- > 0;) {
-        if (json_is_object(r->stack[i]) && (v = json_object_getn(r->stack[i], name, seg)))
+        if ((v = obj_getn(r->stack[i], name, nd->seg, nd->hash)) != NULL)
             break;
     }
     while (v && dot) {
         const char *part = dot + 1;
-        size_t rest = (size_t)(name + len - part);
+        size_t rest = (size_t)(name + len - part), seg;
         dot = memchr(part, '.', rest);
         seg = dot ? (size_t)(dot - part) : rest;
-        v = json_is_object(v) ? json_object_getn(v, part, seg) : NULL;
+        v = obj_getn(v, part, seg, hash_key(part, seg));
     }
     return v;
 }
 
 static int
-truthy(const json_t *v)
+truthy(const tv *v)
 {
     if (!v)
         return 0;
-    switch (json_typeof(v)) {
-    case JSON_NULL:
-    case JSON_FALSE:
+    switch (v->kind) {
+    case TV_NULL:
+    case TV_FALSE:
         return 0;
-    case JSON_STRING:
-        return json_string_length(v) > 0;
-    case JSON_ARRAY:
-        return json_array_size(v) > 0;
-    case JSON_INTEGER:
-        return json_integer_value(v) != 0;
-    case JSON_REAL:
-        return json_real_value(v) != 0.0;
+    case TV_STR:
+        return v->u.s.len > 0;
+    case TV_ARR:
+        return v->u.arr.n > 0;
+    case TV_INT:
+        return v->u.i != 0;
+    case TV_REAL:
+        return v->u.d != 0.0;
     default:
         return 1;
     }
@@ -557,7 +1699,7 @@ add_escaped(struct buf *b, const char *s, size_t n)
 }
 
 static int
-add_value(struct render *r, json_t *v, int escape)
+add_value(struct render *r, const tv *v, int escape)
 {
     char num[64];
     const char *s = num;
@@ -565,20 +1707,20 @@ add_value(struct render *r, json_t *v, int escape)
     char *dumped = NULL;
     if (!v)
         return 0;
-    switch (json_typeof(v)) {
-    case JSON_NULL:
+    switch (v->kind) {
+    case TV_NULL:
         return 0;
-    case JSON_STRING:
-        s = json_string_value(v);
-        n = json_string_length(v);
+    case TV_STR:
+        s = v->u.s.p;
+        n = v->u.s.len;
         break;
-    case JSON_INTEGER:
-        n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case TV_INT:
+        n = (size_t)snprintf(num, sizeof num, "%lld", v->u.i);
         break;
-    case JSON_REAL: {
+    case TV_REAL: {
         /* The shortest of %.15g..%.17g that reads back as the same double: 1.21, not
          * 1.2099999999999999. */
-        double d = json_real_value(v);
+        double d = v->u.d;
         for (int prec = 15; prec <= 17; prec++) {
             n = (size_t)snprintf(num, sizeof num, "%.*g", prec, d);
             if (strtod(num, NULL) == d)
@@ -586,22 +1728,28 @@ add_value(struct render *r, json_t *v, int escape)
         }
         break;
     }
-    case JSON_TRUE:
+    case TV_TRUE:
         s = "true";
         n = 4;
         break;
-    case JSON_FALSE:
+    case TV_FALSE:
         s = "false";
         n = 5;
         break;
-    default:
-        dumped = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    default: {
+        /* Objects and arrays as compact JSON, exactly as jansson writes them. */
+        json_t *j = tv_to_json(v);
+        dumped = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        json_decref(j);
         if (!dumped)
             return -1;
         s = dumped;
         n = strlen(dumped);
         break;
     }
+    }
+    if (n == 0)
+        return 0;
     int rc = escape ? add_escaped(&r->out, s, n) : buf_add(&r->out, s, n);
     free(dumped);
     return rc;
@@ -646,23 +1794,23 @@ render_nodes(struct render *r, const struct tmpl *t, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
         const struct node *nd = &t->nodes[i];
-        json_t *v;
+        const tv *v;
         switch (nd->kind) {
         case NODE_TEXT:
             if (buf_add(&r->out, nd->str, nd->len) < 0)
                 return out_of_memory(r, t, nd);
             break;
         case NODE_VAR:
-            if (add_value(r, lookup(r, nd->str, nd->len), nd->escape && r->opt->escape_html) < 0)
+            if (add_value(r, lookup(r, nd), nd->escape && r->opt->escape_html) < 0)
                 return out_of_memory(r, t, nd);
             break;
         case NODE_SECTION:
-            v = lookup(r, nd->str, nd->len);
+            v = lookup(r, nd);
             if (!truthy(v)) {
                 /* nothing */
-            } else if (json_is_array(v)) {
-                for (size_t k = 0; k < json_array_size(v); k++) {
-                    if (push(r, json_array_get(v, k)) < 0)
+            } else if (v->kind == TV_ARR) {
+                for (size_t k = 0; k < v->u.arr.n; k++) {
+                    if (push(r, resolve(v->u.arr.v[k])) < 0)
                         return out_of_memory(r, t, nd);
                     int rc = render_nodes(r, t, i + 1, nd->end);
                     r->depth--;
@@ -680,7 +1828,7 @@ render_nodes(struct render *r, const struct tmpl *t, size_t from, size_t to)
             i = nd->end - 1;
             break;
         case NODE_INVERTED:
-            if (!truthy(lookup(r, nd->str, nd->len)) && render_nodes(r, t, i + 1, nd->end) < 0)
+            if (!truthy(lookup(r, nd)) && render_nodes(r, t, i + 1, nd->end) < 0)
                 return -1;
             i = nd->end - 1;
             break;
@@ -693,56 +1841,132 @@ render_nodes(struct render *r, const struct tmpl *t, size_t from, size_t to)
     return 0;
 }
 
-int
-template_render(const char *tmpl, json_t *data, const template_options *opt, char **out,
-                template_error *err)
+void
+template_free(template *t)
 {
-    struct render r = {.opt = opt ? opt : &default_options, .err = err};
-    struct tmpl root = {.name = r.opt->name ? r.opt->name : "<template>", .src = tmpl};
+    if (!t)
+        return;
+    free(t->root.nodes);
+    while (t->parsed) {
+        struct parsed *next = t->parsed->next;
+        free(t->parsed->t.nodes);
+        free(t->parsed->text);
+        free(t->parsed->indent);
+        free(t->parsed);
+        t->parsed = next;
+    }
+    while (t->sources) {
+        struct source *next = t->sources->next;
+        free(t->sources->name);
+        free(t->sources->text);
+        free(t->sources);
+        t->sources = next;
+    }
+    free(t->text);
+    free(t);
+}
+
+template *
+template_parse(const char *tmpl, const template_options *opt, template_error *err)
+{
+    template *t;
+    struct render r = {0};
+    const char *name;
+
+    opt = opt ? opt : &default_options;
+    name = opt->name ? opt->name : "<template>";
+    if (!tmpl) {
+        set_error(err, name, NULL, 0, "template_render: NULL template or output");
+        return NULL;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t || !(t->text = strdup(tmpl))) {
+        free(t);
+        set_error(err, name, NULL, 0, "out of memory");
+        return NULL;
+    }
+    t->opt = *opt;
+    t->root.name = name;
+    t->root.src = t->text;
+    t->root.src_len = strlen(t->text);
+    r.opt = &t->opt;
+    r.tpl = t;
+    r.err = err;
+    if (parse(&t->root, err) < 0 || check_partials(&r, &t->root) < 0) {
+        template_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int
+template_render_parsed(template *t, const tv *data, char **out, template_error *err)
+{
+    struct render r = {.opt = &t->opt, .tpl = t, .err = err};
     int rc = -1;
 
-    if (out)
-        *out = NULL;
-    if (!tmpl || !out) {
-        set_error(err, root.name, NULL, 0, "template_render: NULL template or output");
-        return -1;
-    }
-    root.src_len = strlen(tmpl);
-    if (parse(&root, err) < 0 || check_partials(&r, &root) < 0)
-        goto done;
+    *out = NULL;
     if (data && push(&r, data) < 0) {
-        set_error(err, root.name, NULL, 0, "out of memory");
+        set_error(err, t->root.name, NULL, 0, "out of memory");
         goto done;
     }
-    if (buf_reserve(&r.out, root.src_len) < 0) {
-        set_error(err, root.name, NULL, 0, "out of memory");
+    if (buf_reserve(&r.out, t->last_len > t->root.src_len ? t->last_len : t->root.src_len) < 0) {
+        set_error(err, t->root.name, NULL, 0, "out of memory");
         goto done;
     }
     r.out.p[0] = '\0';
-    if (render_nodes(&r, &root, 0, root.n) < 0)
+    if (render_nodes(&r, &t->root, 0, t->root.n) < 0)
         goto done;
     *out = r.out.p;
+    t->last_len = r.out.len;
     r.out.p = NULL;
     rc = 0;
 done:
     free(r.out.p);
     free(r.stack);
-    free(root.nodes);
-    while (r.parsed) {
-        struct parsed *next = r.parsed->next;
-        free(r.parsed->t.nodes);
-        free(r.parsed->text);
-        free(r.parsed->indent);
-        free(r.parsed);
-        r.parsed = next;
+    return rc;
+}
+
+int
+template_render_tv(const char *tmpl, const tv *data, const template_options *opt, char **out,
+                   template_error *err)
+{
+    template *t;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out) {
+        set_error(err, opt && opt->name ? opt->name : "<template>", NULL, 0,
+                  "template_render: NULL template or output");
+        return -1;
     }
-    while (r.sources) {
-        struct source *next = r.sources->next;
-        free(r.sources->name);
-        free(r.sources->text);
-        free(r.sources);
-        r.sources = next;
+    if (!(t = template_parse(tmpl, opt, err)))
+        return -1;
+    rc = template_render_parsed(t, data, out, err);
+    template_free(t);
+    return rc;
+}
+
+int
+template_render(const char *tmpl, json_t *data, const template_options *opt, char **out,
+                template_error *err)
+{
+    tv_arena *a = tv_arena_new();
+    const tv *v = NULL;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (a && data)
+        v = tv_from_json(a, data);
+    if (!a || tv_arena_oom(a)) {
+        set_error(err, opt && opt->name ? opt->name : "<template>", NULL, 0, "out of memory");
+        tv_arena_free(a);
+        return -1;
     }
+    rc = template_render_tv(tmpl, v, opt, out, err);
+    tv_arena_free(a);
     return rc;
 }
 

@@ -2,8 +2,9 @@
  * Renders the hand-written model of tests/golden/emit_basic and checks key generated lines;
  * the type mapping table, overrides and their errors; names (snake_case, singulars, clashes);
  * C string-literal escaping; migrations (golang-migrate pairs, goose, checksums); emit_write
- * leaving unchanged files' mtimes alone; emit_diff on a renamed column; user template folders.
- * Runs from the repository root.
+ * leaving unchanged files' mtimes alone; emit_diff on a renamed column; user template folders
+ * (which see the model unchanged); the template value tree (template.h's tv) the derived model
+ * is built from, and its formatter. Runs from the repository root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -563,18 +564,26 @@ test_name_clash(void **state)
 static void
 test_string_literals(void **state)
 {
-    json_t *lines = emit_c_string_lines("SELECT \"a\", '\\' -- ?\?= é\n\tFROM t\n");
+    tv_arena *a = tv_arena_new();
+    tv *lines = emit_c_string_lines(a, "SELECT \"a\", '\\' -- ?\?= é\n\tFROM t\n");
     emit_sb b = {0};
     char *comment;
     (void)state;
 
-    assert_int_equal(json_array_size(lines), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(lines, 0), "text")),
-                        "SELECT \\\"a\\\", '\\\\' -- ?\\?= é\\n");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(lines, 1), "text")),
-                        "\\tFROM t\\n");
-    assert_true(json_is_true(json_object_get(json_array_get(lines, 1), "last")));
-    json_decref(lines);
+    assert_int_equal(tv_len(lines), 2);
+    assert_string_equal(emit_sv(tv_at(lines, 0), "text"), "SELECT \\\"a\\\", '\\\\' -- ?\\?= é\\n");
+    assert_string_equal(emit_sv(tv_at(lines, 1), "text"), "\\tFROM t\\n");
+    assert_false(tv_is_true(tv_get(tv_at(lines, 0), "last")));
+    assert_true(tv_is_true(tv_get(tv_at(lines, 1), "last")));
+    /* One line without a newline, and the empty string: one piece each. */
+    lines = emit_c_string_lines(a, "x");
+    assert_int_equal(tv_len(lines), 1);
+    assert_string_equal(emit_sv(tv_at(lines, 0), "text"), "x");
+    lines = emit_c_string_lines(a, "");
+    assert_int_equal(tv_len(lines), 1);
+    assert_string_equal(emit_sv(tv_at(lines, 0), "text"), "");
+    assert_false(tv_arena_oom(a));
+    tv_arena_free(a);
 
     emit_c_escape(&b, "a\001b\177", 4);
     assert_string_equal(emit_sb_str(&b), "a\\001b\\177");
@@ -898,7 +907,8 @@ test_scalar_one(void **state)
 static void
 test_member_lines_and_wrap(void **state)
 {
-    json_t *o = json_object();
+    tv_arena *a = tv_arena_new();
+    tv *o = tv_obj(a);
     const char *args[] = {"pqg_db *db",
                           "int (*next)(db_some_very_long_query_name_params *row, void *userdata)",
                           "void *userdata"};
@@ -907,13 +917,12 @@ test_member_lines_and_wrap(void **state)
 
     emit_member_lines(o, "pqg_null_timestamp a_really_long_field_name_that_goes_on_and_on_x",
                       "/* $12, nullable: and a comment long enough to overflow the line */");
-    assert_int_equal(json_array_size(json_object_get(o, "member_lines")), 2);
-    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "member_lines"), 0)),
+    assert_int_equal(tv_len(tv_get(o, "member_lines")), 2);
+    assert_string_equal(tv_sval(tv_at(tv_get(o, "member_lines"), 0)),
                         "/* $12, nullable: and a comment long enough to overflow the line */");
     emit_member_lines(o, "int32_t x", "/* $1 */");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "member_lines"), 0)),
-                        "int32_t x; /* $1 */");
-    json_decref(o);
+    assert_string_equal(tv_sval(tv_at(tv_get(o, "member_lines"), 0)), "int32_t x; /* $1 */");
+    tv_arena_free(a);
 
     p = emit_proto("PQG_MUST_CHECK int", "db_some_very_long_query_name_from", args, 3, false, ";");
     assert_string_equal(p, "PQG_MUST_CHECK int db_some_very_long_query_name_from(\n"
@@ -1148,13 +1157,23 @@ test_user_templates(void **state)
                                            "{{/query_file.queries}}");
     write_file(tdir, "_head.mustache", "// {{query_file.base}}\n");
     write_file(tdir, "empty.txt.mustache", "{{#options.json}}x{{/options.json}}");
+    /* The model's own members are there unchanged, beside the derived ones: a query's columns,
+     * the catalog; and an object renders as compact JSON. */
+    write_file(tdir, "model.txt.mustache",
+               "{{#queries}}{{#first}}{{name}} {{statement}} {{table}}:{{#columns}} {{name}}"
+               "{{/columns}}{{/first}}{{/queries}}\n{{#catalog.tables}}{{name}};"
+               "{{/catalog.tables}}\n{{options}}\n{{queries.0.params.0.index}}\n");
     load_config(dir, &cfg);
     if (emit_render(model, &cfg, &files, &n, &d) != 0) {
         diag_print(&d, stderr);
         fail();
     }
+    assert_string_equal(find_file(files, n, "model.txt"),
+                        "GetConversation select conversations: id user_id title metadata "
+                        "created_at deleted_at\nconversations;messages;categories;\n"
+                        "{\"interface\":false,\"json\":false}\n\n");
     /* queries.md renders once; queries.h per query file; a blank output writes nothing. */
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_contains(find_file(files, n, "queries.md"),
                     "# app\n- GetConversation -> app_get_conversation,\n");
     assert_contains(find_file(files, n, "queries.md"),
@@ -1171,6 +1190,120 @@ test_user_templates(void **state)
     diag_list_free(&d);
     config_free(&cfg);
     json_decref(model);
+}
+
+/* ---- the template value tree ------------------------------------------------------------ */
+
+static void
+test_view_values(void **state)
+{
+    tv_arena *a = tv_arena_new(), *b = tv_arena_new();
+    tv *o = tv_obj(a), *arr = tv_arr(a), *c, *v;
+    json_t *j, *want;
+    char key[32], *big;
+    size_t i;
+    (void)state;
+
+    /* Enough members for the hash index; setting a key again replaces it in place. */
+    for (i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, "k%zu", i);
+        tv_set_int(o, key, (long long)i);
+    }
+    tv_set_str(o, "k7", "seven");
+    for (i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, "k%zu", i);
+        v = tv_get(o, key);
+        if (i == 7)
+            assert_string_equal(tv_sval(v), "seven");
+        else
+            assert_int_equal(tv_ival(v), (long long)i);
+    }
+    assert_null(tv_get(o, "k300"));
+    assert_null(tv_get(o, "never used anywhere"));
+    j = tv_to_json(o);
+    assert_int_equal(json_object_size(j), 300);
+    assert_string_equal(json_object_iter_key(json_object_iter(j)), "k0");
+    assert_string_equal(json_string_value(json_object_get(j, "k7")), "seven");
+    json_decref(j);
+
+    /* Copies share members; a copy in another arena still finds them. */
+    c = tv_obj_copy(a, o);
+    tv_set_bool(c, "extra", 1);
+    assert_null(tv_get(o, "extra"));
+    assert_int_equal(tv_ival(tv_get(c, "k299")), 299);
+    c = tv_obj_copy(b, o);
+    assert_string_equal(tv_sval(tv_get(c, "k7")), "seven");
+    assert_int_equal(tv_ival(tv_get(c, "k123")), 123);
+
+    /* Arrays, shared short strings, a string bigger than an arena chunk. */
+    for (i = 0; i < 1000; i++)
+        tv_push_fmt(arr, "item %zu", i % 10);
+    assert_int_equal(tv_len(arr), 1000);
+    assert_string_equal(tv_sval(tv_at(arr, 999)), "item 9");
+    assert_string_equal(tv_sval(tv_at(arr, 10)), tv_sval(tv_at(arr, 0)));
+    assert_null(tv_at(arr, 1000));
+    big = malloc(5 * 1024 * 1024 + 1);
+    assert_non_null(big);
+    memset(big, 'x', 5 * 1024 * 1024);
+    big[5 * 1024 * 1024] = '\0';
+    v = tv_str(a, big);
+    assert_int_equal(strlen(tv_sval(v)), 5 * 1024 * 1024);
+    free(big);
+    assert_string_equal(tv_sval(tv_at(arr, 3)), "item 3");
+
+    /* JSON round trip: every kind, nesting, key order, a NUL inside a string. */
+    want = json_loads("{\"b\": [1, -2, 1.5, true, false, null, \"s\", {}, []], "
+                      "\"a\": {\"z\": \"\\u00e9\", \"y\": \"a\\u0000b\"}, \"\": 0}",
+                      JSON_ALLOW_NUL, NULL);
+    assert_non_null(want);
+    j = tv_to_json(tv_from_json(a, want));
+    assert_true(json_equal(j, want));
+    assert_string_equal(json_object_iter_key(json_object_iter(j)), "b");
+    json_decref(j);
+    v = tv_from_json_obj(a, want, 4);
+    tv_set_str(v, "c", "new");
+    assert_int_equal(tv_ival(tv_at(tv_get(v, "b"), 1)), -2);
+    assert_string_equal(tv_sval(tv_get(v, "c")), "new");
+    json_decref(want);
+
+    assert_false(tv_arena_oom(a));
+    assert_false(tv_arena_oom(b));
+    tv_arena_free(a);
+    tv_arena_free(b);
+}
+
+/* tv_format must be snprintf, fast path or not. */
+static void
+test_view_format(void **state)
+{
+    char got[64], want[64], small[6];
+    /* Truncation is part of the contract; volatile keeps -Wformat-truncation out of it. */
+    volatile size_t small_n = sizeof small;
+    int gn, wn;
+    (void)state;
+
+#define SAME(...)                                                                                \
+    do {                                                                                         \
+        gn = tv_format(got, sizeof got, __VA_ARGS__);                                            \
+        wn = snprintf(want, sizeof want, __VA_ARGS__);                                           \
+        assert_int_equal(gn, wn);                                                                \
+        assert_string_equal(got, want);                                                          \
+        gn = tv_format(small, small_n, __VA_ARGS__);                                             \
+        wn = snprintf(want, small_n, __VA_ARGS__);                                               \
+        assert_int_equal(gn, wn);                                                                \
+        assert_string_equal(small, want);                                                        \
+    } while (0)
+    SAME("plain text");
+    SAME("%s and %s", "a", "bcdefgh");
+    SAME("%.*s|%.3s", 2, "abcdef", "xy");
+    SAME("[%*s][%-*s]", 6, "ab", 5, "cd");
+    SAME("%d %i %u %ld %lld %zu", -42, 0, 4000000000u, -7L, (long long)INT64_MIN, (size_t)-1);
+    SAME("%zd %lu %llu %%", (ssize_t)-3, 12UL, 18446744073709551615ULL);
+    SAME("%5d|%-4d|%03o|%x|%.2f|%c", 42, 7, 9, 255, 1.5, 'q');
+    SAME("%s", "");
+    SAME("100%%");
+#undef SAME
+    assert_int_equal(tv_format(NULL, 0, "%s-%d", "abc", 12), 6);
 }
 
 static int
@@ -1215,6 +1348,8 @@ main(void)
         cmocka_unit_test(test_diff_renamed_column),
         cmocka_unit_test(test_diff_large_and_missing),
         cmocka_unit_test(test_user_templates),
+        cmocka_unit_test(test_view_values),
+        cmocka_unit_test(test_view_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
