@@ -33,7 +33,8 @@ RT_LIBS  = -lpq -lpthread -lm
 GEN_SRC  := $(sort $(wildcard generator/*.c))
 # The default templates are compiled into pqgen, so the binary works from any directory.
 TEMPLATES := $(sort $(wildcard templates/*.mustache))
-GEN_OBJ  := $(GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/templates_data.o
+# The migration checksums come from the runtime's SHA-256, so both sides compute them alike.
+GEN_OBJ  := $(GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/templates_data.o $(BUILD)/runtime/sha256.o
 GEN_LIB_OBJ := $(filter-out $(BUILD)/generator/main.o,$(GEN_OBJ))
 RT_SRC   := $(sort $(wildcard runtime/*.c))
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sha256.h"
+#include "pqg_sha256.h"
 
 static char *
 join(const char *a, const char *b)
@@ -209,7 +209,7 @@ emit_migrations(emit_ctx *cx)
                        "is also used by %s", files[i], (long long)version,
                        json_string_value(json_object_get(seen, key)));
         json_object_set_new(seen, key, json_string(files[i]));
-        sha256_hex(up ? up : "", up ? strlen(up) : 0, hex);
+        pqg__sha256_hex(up ? up : "", up ? strlen(up) : 0, hex);
         emit_c_escape(&lit, name ? name : "", name ? strlen(name) : 0);
         m = tv_obj(cx->a);
         tv_set_int(m, "version", (long long)version);

@@ -21,6 +21,7 @@ srcs=()
 for f in generator/*.c; do
     [ "$f" = generator/main.c ] || srcs+=("$f")
 done
+srcs+=(runtime/sha256.c) # migration checksums
 # The embedded templates, when the generator has them (emit links against them).
 if [ -f scripts/embed-templates.sh ] && ls templates/*.mustache >/dev/null 2>&1; then
     bash scripts/embed-templates.sh templates/*.mustache >"$out/templates_data.c"

@@ -1,4 +1,4 @@
-/* test_emit.c: unit tests for the emit stage (generator/emit*.c, sha256.c).
+/* test_emit.c: unit tests for the emit stage (generator/emit*.c; SHA-256 from runtime/sha256.c).
  * Renders the hand-written model of tests/golden/emit_basic and checks key generated lines;
  * the type mapping table, overrides and their errors; names (snake_case, singulars, clashes);
  * C string-literal escaping; migrations (golang-migrate pairs, goose, checksums); emit_write
@@ -23,7 +23,7 @@
 #include "diag.h"
 #include "emit.h"
 #include "emit_internal.h"
-#include "sha256.h"
+#include "pqg_sha256.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -271,7 +271,7 @@ test_render_golden_model(void **state)
     /* Migrations: the schema embedded with the SHA-256 of its text. */
     {
         char *schema = read_file("tests/golden/emit_basic/schema.sql"), hex[65], want[100];
-        sha256_hex(schema, strlen(schema), hex);
+        pqg__sha256_hex(schema, strlen(schema), hex);
         snprintf(want, sizeof want, ".checksum = \"%s\"", hex);
         assert_contains(mig, want);
         assert_contains(mig, "const pqg_migration_set db_migrations = {");
@@ -971,7 +971,7 @@ test_migrations(void **state)
     assert_contains(mig, "        .version = 3,\n        .name = \"goose\",\n        .up_sql =\n"
                          "            \"CREATE TABLE c (x text);\\n\",\n        .down_sql =\n"
                          "            \"DROP TABLE c;\\n\",\n");
-    sha256_hex(up2, strlen(up2), hex);
+    pqg__sha256_hex(up2, strlen(up2), hex);
     snprintf(want, sizeof want, ".checksum = \"%s\"", hex);
     assert_contains(mig, want);
     assert_true(strstr(mig, "0001_init") < strstr(mig, "0002_add_b"));
@@ -986,12 +986,12 @@ test_sha256(void **state)
 {
     char hex[65];
     (void)state;
-    sha256_hex("", 0, hex);
+    pqg__sha256_hex("", 0, hex);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    sha256_hex("abc", 3, hex);
+    pqg__sha256_hex("abc", 3, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     /* 56 bytes: the padding needs a second block. */
-    sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+    pqg__sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
