@@ -61,8 +61,8 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *
-read_text(const char *path)
+char *
+emit_read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -122,7 +122,7 @@ load_dir(emit_ctx *cx, const char *dir, tmpl_set *s)
         if (!path)
             continue;
         tv_format(path, plen, "%s/%s", dir, names[i]);
-        text = read_text(path);
+        text = emit_read_text(path);
         if (!text)
             emit_error(cx, NULL, "templates: cannot read %s: %s", path, strerror(errno));
         else if (tmpl_add(s, names[i], strlen(names[i]) - 9, text) != 0)

@@ -187,4 +187,8 @@ tv *emit_derive_query(emit_ctx *cx, json_t *q, tv *by_key);
  * sorted by version. Returns a value borrowed from cx->a, or NULL after reporting to cx->d. */
 tv *emit_migrations(emit_ctx *cx);
 
+/* The whole file at path, NUL-terminated, or NULL (unreadable or out of memory).
+ * Caller owns; release with free(). */
+char *emit_read_text(const char *path);
+
 #endif

@@ -26,35 +26,6 @@ join(const char *a, const char *b)
     return s;
 }
 
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (cap - len < 4096) {
-            char *p = realloc(buf, cap = cap ? cap * 2 : 8192);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = p;
-        }
-        n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static bool
 has_suffix(const char *s, const char *suf)
 {
@@ -169,7 +140,7 @@ emit_migrations(emit_ctx *cx)
         if (has_suffix(base, ".down.sql"))
             continue;
         ordinal++;
-        text = slurp(files[i]);
+        text = emit_read_text(files[i]);
         if (!text) {
             emit_error(cx, NULL, "%s: cannot read migration: %s", files[i], strerror(errno));
             continue;
@@ -180,7 +151,7 @@ emit_migrations(emit_ctx *cx)
             if (down_path) {
                 memcpy(down_path, files[i], len - 7);
                 strcpy(down_path + len - 7, ".down.sql");
-                down = slurp(down_path);
+                down = emit_read_text(down_path);
                 free(down_path);
             }
             up = text;
