@@ -38,20 +38,7 @@ typedef struct copy_run {
 static void
 trace(copy_run *k, pqg_trace_event ev, int64_t rows, int error)
 {
-    pqg__pool *p = k->db->pool;
-    if (!pqg__tracing(p))
-        return;
-    pqg_trace_info info;
-    memset(&info, 0, sizeof info);
-    info.event = ev;
-    info.query_name = k->st->name;
-    info.sql = k->st->sql;
-    info.rows = rows;
-    info.error = error;
-    info.sqlstate = error ? pqg_last_error()->sqlstate : "";
-    if (ev == PQG_TRACE_QUERY_END)
-        info.duration_us = pqg__now_us() - k->start_us;
-    pqg__trace(p, &info);
+    pqg__trace_stmt(k->db->pool, k->st, ev, k->start_us, rows, error);
 }
 
 static int

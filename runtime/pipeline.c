@@ -40,20 +40,7 @@ typedef struct batch {
 static void
 trace(batch *b, pqg_trace_event ev, int64_t rows, int error)
 {
-    pqg__pool *p = b->db->pool;
-    if (!pqg__tracing(p))
-        return;
-    pqg_trace_info info;
-    memset(&info, 0, sizeof info);
-    info.event = ev;
-    info.query_name = b->st->name;
-    info.sql = b->st->sql;
-    info.rows = rows;
-    info.error = error;
-    info.sqlstate = error ? pqg_last_error()->sqlstate : "";
-    if (ev == PQG_TRACE_QUERY_END)
-        info.duration_us = pqg__now_us() - b->start_us;
-    pqg__trace(p, &info);
+    pqg__trace_stmt(b->db->pool, b->st, ev, b->start_us, rows, error);
 }
 
 static const char *

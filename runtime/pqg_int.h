@@ -143,6 +143,10 @@ pqg__tracing(const pqg__pool *p)
 void pqg__trace(pqg__pool *p, pqg_trace_info *info);
 void pqg__trace_simple(pqg__pool *p, pqg_trace_event ev, const char *sql, int64_t dur_us,
                        int error);
+/* A statement-level event without parameters (COPY, batches): QUERY_START, or QUERY_END with
+ * the duration since start_us. */
+void pqg__trace_stmt(pqg__pool *p, const pqg_stmt *st, pqg_trace_event ev, int64_t start_us,
+                     int64_t rows, int error);
 
 /* --- codec.c --- */
 

@@ -51,3 +51,22 @@ pqg__trace_simple(pqg__pool *p, pqg_trace_event ev, const char *sql, int64_t dur
     info.sqlstate = error ? pqg_last_error()->sqlstate : "";
     pqg__trace(p, &info);
 }
+
+void
+pqg__trace_stmt(pqg__pool *p, const pqg_stmt *st, pqg_trace_event ev, int64_t start_us,
+                int64_t rows, int error)
+{
+    if (!pqg__tracing(p))
+        return;
+    pqg_trace_info info;
+    memset(&info, 0, sizeof info);
+    info.event = ev;
+    info.query_name = st->name;
+    info.sql = st->sql;
+    info.rows = rows;
+    info.error = error;
+    info.sqlstate = error ? pqg_last_error()->sqlstate : "";
+    if (ev == PQG_TRACE_QUERY_END)
+        info.duration_us = pqg__now_us() - start_us;
+    pqg__trace(p, &info);
+}
