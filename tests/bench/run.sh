@@ -5,9 +5,10 @@
 #
 #   tests/bench/run.sh [--write-results]    (starts a throwaway PostgreSQL if DATABASE_URL unset)
 #
-# Environment: ROUNDS (5), POINT_N (50000), POOL_SECONDS (10), MANY_CALLS (500), PIPE_N (10000),
-# COPY_ROWS (1000000), NODE_N (50000), BENCH_SKIP (space-separated: gen point pool many pipeline
-# copy each node). --write-results also writes tests/bench/RESULTS.md.
+# Environment: ROUNDS (5), GEN_ROUNDS (4 x ROUNDS + 1: the generator runs take 0.2 s, so a
+# brief disturbance spoils several), POINT_N (50000), POOL_SECONDS (10), MANY_CALLS (500),
+# PIPE_N (10000), COPY_ROWS (1000000), NODE_N (50000), BENCH_SKIP (space-separated: gen point
+# pool many pipeline copy each node). --write-results also writes tests/bench/RESULTS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -20,6 +21,7 @@ write_results=0
 [ "${1:-}" = "--write-results" ] && write_results=1
 
 ROUNDS=${ROUNDS:-5}
+GEN_ROUNDS=${GEN_ROUNDS:-$((4 * ROUNDS + 1))}
 POINT_N=${POINT_N:-50000}
 POOL_SECONDS=${POOL_SECONDS:-10}
 MANY_CALLS=${MANY_CALLS:-500}
@@ -33,6 +35,7 @@ PG_INC=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 CFLAGS="-O2 -g -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$PG_INC -Iruntime"
 mkdir -p "$B"
 bench_start=$EPOCHREALTIME
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 skip() { [[ "$BENCH_SKIP" == *" $1 "* ]]; }
 say() { printf '\n== %s\n' "$*"; }
@@ -40,9 +43,15 @@ say() { printf '\n== %s\n' "$*"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {
     if (NR == 0) print 0; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 # Wall time of a command in seconds; its output goes to $B/last.log.
-walltime() { local t0=$EPOCHREALTIME; "$@" >"$B/last.log" 2>&1 || { cat "$B/last.log" >&2; return 1; }
+walltime() { local t0=$EPOCHREALTIME
+    "$@" >"$B/last.log" 2>&1 || { cat "$B/last.log" >&2; return 1; }
     awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.4f", b - a}'; }
 calc() { awk "BEGIN {printf \"%.${2:-2}f\", $1}"; }
+# Peak RSS of a command in MB (GNU time's %M), or n/a; its output goes to $B/last.log.
+peakrss() { [ -x /usr/bin/time ] || { echo n/a; return 0; }
+    /usr/bin/time -f %M -o "$B/rss.txt" "$@" >"$B/last.log" 2>&1 ||
+        { cat "$B/last.log" >&2; return 1; }
+    awk '{printf "%.1f", $1 / 1024}' "$B/rss.txt"; }
 # Value of "RESULT key value" in a file.
 result() { awk -v k="$2" '$1 == "RESULT" && $2 == k {print $3}' "$1" | tail -n 1; }
 
@@ -63,34 +72,24 @@ cc $CFLAGS -o "$B/split_parse" tests/bench/split_parse.c -lpg_query
 gen_flags=()
 gen_srcs=()
 if [ $have_pqgen = 1 ] && [ -f build/libpqg.a ]; then
-    rm -rf "$B/gen" "$B/gen_batch"
+    rm -rf "$B/gen" "$B/gen_batch"   # gen_batch: left by older runs
     if "$PQGEN" -f tests/bench/app/pqgen.json generate >"$B/gen.log" 2>&1 &&
-       cc $CFLAGS -I"$B/gen" -c -o "$B/gen_probe.o" -x c - <<<'#include "bench.h"' 2>>"$B/gen.log"; then
+       cc $CFLAGS -I"$B/gen" -c -o "$B/gen_probe.o" -x c - <<<'#include "bench.h"' \
+           2>>"$B/gen.log"; then
         gen_flags+=(-DBENCH_HAVE_GEN -I"$B/gen")
         gen_srcs+=("$B"/gen/*.c)
         echo "generated code: $B/gen ($(ls "$B/gen" | tr '\n' ' '))"
     else
-        echo "pqgen generate failed for tests/bench/app (pqgen sides skipped):"; sed 's/^/  /' "$B/gen.log"
-    fi
-    if "$PQGEN" -f tests/bench/app/pqgen-batch.json generate >"$B/gen_batch.log" 2>&1; then
-        echo "generated :copyfrom/:batchone code: $B/gen_batch"
-    else
-        echo "pqgen cannot generate :copyfrom/:batchone yet:"; sed 's/^/  /' "$B/gen_batch.log" | head -5
+        echo "pqgen generate failed for tests/bench/app (pqgen sides skipped):"
+        sed 's/^/  /' "$B/gen.log"
     fi
 else
     echo "build/pqgen or build/libpqg.a missing or not working: pqgen sides skipped"
 fi
 libs=(-lpq -lpthread -lm)
-# libpqg's COPY and pipeline API, driven directly while the emitter still generates :copyfrom
-# and :batchone as one round trip per row.
-have_rt_bulk=0
-if [ ${#gen_flags[@]} -gt 0 ] && grep -q 'pqg_copy_from' runtime/pqg.h &&
-   grep -q 'pqg_batch_run_one' runtime/pqg.h; then
-    gen_flags+=(-DBENCH_HAVE_RT_BULK); have_rt_bulk=1
-fi
 if [ ${#gen_flags[@]} -gt 0 ]; then
     cc $CFLAGS "${gen_flags[@]}" -o "$B/bench_db" tests/bench/bench_db.c tests/bench/alloc_count.c \
-        "${gen_srcs[@]}" build/libpqg.a "${libs[@]}" -ljansson
+        "${gen_srcs[@]}" build/libpqg.a "${libs[@]}"
 else
     cc $CFLAGS -o "$B/bench_db" tests/bench/bench_db.c tests/bench/alloc_count.c "${libs[@]}"
 fi
@@ -98,14 +97,16 @@ have_gen=$([ ${#gen_flags[@]} -gt 0 ] && echo 1 || echo 0)
 
 # --- 1. generator ----------------------------------------------------------------------------
 if ! skip gen; then
-    say "1. generator: synthetic corpus (200 tables, 2,000 queries), $ROUNDS runs each"
+    say "1. generator: synthetic corpus (200 tables, 2,000 queries), $GEN_ROUNDS runs each"
     rm -rf "$B/corpus"
     python3 tests/bench/gen_corpus.py "$B/corpus"
     files=("$B"/corpus/schema/*.sql "$B"/corpus/queries/*.sql)
     "$B/split_parse" "${files[@]}" | sed 's/^/  split+parse: /'
-    sp=(); gen=(); chk=(); genfast=()
+    sp=(); gen=(); chk=()
     walltime "$B/split_parse" "${files[@]}" >/dev/null   # warm the page cache
-    for ((r = 0; r < ROUNDS; r++)); do
+    if [ $have_pqgen = 1 ]; then walltime "$PQGEN" -f "$B/corpus/pqgen.json" generate >/dev/null ||
+        true; fi
+    for ((r = 0; r < GEN_ROUNDS; r++)); do
         sp+=("$(walltime "$B/split_parse" "${files[@]}")")
         if [ $have_pqgen = 1 ]; then
             rm -rf "$B/corpus/gen"
@@ -113,28 +114,29 @@ if ! skip gen; then
                 echo "  pqgen generate failed on the corpus (first lines above)"; have_pqgen=2; fi
             if [ $have_pqgen = 1 ] && t=$(walltime "$PQGEN" -f "$B/corpus/pqgen.json" check); then
                 chk+=("$t"); fi
-            # The same with glibc's fastbins off (= mallopt(M_MXFAST, 0)): see RESULTS.md.
-            rm -rf "$B/corpus/gen"
-            if [ $have_pqgen = 1 ] && t=$(GLIBC_TUNABLES=glibc.malloc.mxfast=0 walltime "$PQGEN" \
-                    -f "$B/corpus/pqgen.json" generate); then genfast+=("$t"); fi
         fi
     done
+    # Peak RSS, one untimed run each (deterministic to within a few pages).
+    sp_rss=$(peakrss "$B/split_parse" "${files[@]}")
+    gen_rss=n/a
+    if [ ${#gen[@]} -gt 0 ]; then
+        rm -rf "$B/corpus/gen"
+        gen_rss=$(peakrss "$PQGEN" -f "$B/corpus/pqgen.json" generate)
+    fi
     sp_m=$(median "${sp[@]}")
     echo "  split+parse loop: ${sp[*]} s -> median $sp_m s"
     if [ ${#gen[@]} -gt 0 ]; then
         gen_m=$(median "${gen[@]}"); chk_m=$(median "${chk[@]:-0}")
-        echo "  pqgen generate:   ${gen[*]} s -> median $gen_m s ($(ls "$B/corpus/gen" | wc -l) files)"
+        echo "  pqgen generate:   ${gen[*]} s -> median $gen_m s" \
+            "($(ls "$B/corpus/gen" | wc -l) files)"
         echo "  pqgen check:      ${chk[*]:-failed} s -> median $chk_m s"
         r1=$(calc "$gen_m / $sp_m"); r2=$(calc "$chk_m / $sp_m")
         row "generate, 2,000 queries (s)" "$gen_m" "$sp_m" "${r1}x" "<= 4x" "$(verdict "$r1" le 4)"
         row "generate wall time (s)" "$gen_m" "-" "-" "< 0.5 s" "$(verdict "$gen_m" le 0.4999)"
         row "check, 2,000 queries (s)" "$chk_m" "$sp_m" "${r2}x" "<= 4x" "$(verdict "$r2" le 4)"
-        if [ ${#genfast[@]} -gt 0 ]; then
-            gf_m=$(median "${genfast[@]}")
-            echo "  generate, mxfast=0: ${genfast[*]} s -> median $gf_m s"
-            row "generate with glibc fastbins off (s)" "$gf_m" "$sp_m" "$(calc "$gf_m / $sp_m")x" \
-                "(info)" "-"
-        fi
+        echo "  peak RSS: pqgen generate $gen_rss MB, split+parse $sp_rss MB"
+        rr=n/a; [ "$gen_rss" != n/a ] && [ "$sp_rss" != n/a ] && rr="$(calc "$gen_rss / $sp_rss")x"
+        row "generate, peak RSS (MB)" "$gen_rss" "$sp_rss" "$rr" "(info)" "-"
     else
         row "generate, 2,000 queries (s)" "n/a" "$sp_m" "n/a" "<= 4x" "n/a"
     fi
@@ -168,8 +170,9 @@ if ! skip point; then
         row "control: raw libpq, 2nd connection (q/s)" "$(calc "$p2" 0)" "$(calc "$pr" 0)" \
             "$(calc "$p2 / $pr")x" "(noise)" "-"
         pa=$(result "$B/point.out" point_gen_allocs); pra=$(result "$B/point.out" point_raw_allocs)
-        row ":one allocations per call, libpqg+generated" "$(calc "$pa - $pra + 1")" \
-            "1 (libpq: $(calc "$pra - 1"))" "-" "<= 3" "$(verdict "$(calc "$pa - $pra + 1")" le 3)"
+        own=$(calc "$pa - $pra + 1")
+        row ":one allocs/call, libpqg+generated" "$own" "1 (+ libpq $(calc "$pra - 1" 0))" "-" \
+            "<= 3" "$(verdict "$own" le 3)"
         row ":one via pool, acquire per call (q/s)" "$(calc "$pp" 0)" "$(calc "$pr" 0)" "${rp}x" \
             "(info)" "-"
     else
@@ -179,27 +182,40 @@ fi
 
 # --- 3. concurrency --------------------------------------------------------------------------
 if ! skip pool; then
-    say "3. concurrency: 8 clients, ${POOL_SECONDS}s x $ROUNDS rounds (pgbench -M prepared -S -c 8 -j 2)"
-    pb=(); pq=()
+    say "3. concurrency: 8 clients, ${POOL_SECONDS}s x $ROUNDS rounds" \
+        "(pgbench -M prepared -S -c 8 -j 2)"
+    pb=(); pq=(); prw=()
     for ((r = 0; r < ROUNDS; r++)); do
-        pgbench -M prepared -S -c 8 -j 2 -T "$POOL_SECONDS" -n "$DATABASE_URL" >"$B/pgbench.out" 2>&1 ||
-            { cat "$B/pgbench.out"; exit 1; }
-        pb+=("$(awk '/^tps = / {print $3; exit}' "$B/pgbench.out")")
-        if [ $have_gen = 1 ]; then
-            "$B/bench_db" pool 8 "$POOL_SECONDS" >"$B/pool.out"
-            pq+=("$(result "$B/pool.out" pool_tps)")
-        fi
+        # The three sides in a different order each round, so that drift hits them alike.
+        for ((k = 0; k < 3; k++)); do
+            case $(((r + k) % 3)) in
+            0) pgbench -M prepared -S -c 8 -j 2 -T "$POOL_SECONDS" -n "$DATABASE_URL" \
+                   >"$B/pgbench.out" 2>&1 || { cat "$B/pgbench.out"; exit 1; }
+               pb+=("$(awk '/^tps = / {print $3; exit}' "$B/pgbench.out")") ;;
+            1) if [ $have_gen = 1 ]; then
+                   "$B/bench_db" pool gen 8 "$POOL_SECONDS" >"$B/pool.out"
+                   pq+=("$(result "$B/pool.out" pool_tps)")
+               fi ;;
+            2) "$B/bench_db" pool raw 8 "$POOL_SECONDS" >"$B/pool_raw.out"
+               prw+=("$(result "$B/pool_raw.out" pool_raw_tps)") ;;
+            esac
+        done
         last=n/a; [ ${#pq[@]} -gt 0 ] && last=${pq[-1]}
-        echo "  round $((r + 1)): pgbench ${pb[-1]} tps  generated+pool $last tps"
+        echo "  round $((r + 1)): pgbench ${pb[-1]} tps  generated+pool $last tps" \
+            " raw libpq, 8 threads x own connection ${prw[-1]} tps"
     done
-    pb_m=$(median "${pb[@]}")
+    pb_m=$(median "${pb[@]}"); prw_m=$(median "${prw[@]}")
     if [ ${#pq[@]} -gt 0 ]; then
         pq_m=$(median "${pq[@]}"); r=$(calc "$pq_m / $pb_m")
         row "8 threads via pool vs pgbench -S (tps)" "$(calc "$pq_m" 0)" "$(calc "$pb_m" 0)" \
             "${r}x" ">= 1.0x" "$(verdict "$r" ge 1.0)"
+        row "8 threads via pool vs raw, 8 conns (tps)" "$(calc "$pq_m" 0)" "$(calc "$prw_m" 0)" \
+            "$(calc "$pq_m / $prw_m")x" "(info)" "-"
     else
         row "8 threads via pool vs pgbench -S (tps)" "n/a" "$(calc "$pb_m" 0)" "n/a" ">= 1.0x" "n/a"
     fi
+    row "limit: raw 8 threads vs pgbench -S (tps)" "$(calc "$prw_m" 0)" "$(calc "$pb_m" 0)" \
+        "$(calc "$prw_m / $pb_m")x" "(info)" "-"
 fi
 
 # --- 4. wide :many ---------------------------------------------------------------------------
@@ -214,9 +230,9 @@ if ! skip many; then
         r=$(calc "$mg / $mr"); own=$(calc "$ga - $qa")
         row ":many 1,000 x 8 (rows/s)" "$(calc "$mg" 0)" "$(calc "$mr" 0)" "${r}x" ">= 0.95x" \
             "$(verdict "$r" ge 0.95)"
-        row ":many allocations per call, libpqg+generated" "$own (pqg_set_allocator: $la)" \
-            "1 (libpq: $qa)" "-" "<= 3" "$(verdict "$own" le 3)"
-        row ":many allocations per call, whole process" "$ga" "$ra" "-" "(info)" "-"
+        row ":many allocs/call, libpqg+generated" "$own (hook: $la)" \
+            "1 (+ libpq $(calc "$qa" 0))" "-" "<= 3" "$(verdict "$own" le 3)"
+        row ":many allocs/call, whole process" "$ga" "$ra" "-" "(info)" "-"
     else
         row ":many 1,000 x 8 (rows/s)" "n/a" "$(calc "$mr" 0)" "n/a" ">= 0.95x" "n/a"
     fi
@@ -232,43 +248,41 @@ if ! skip copy; then
         command psql -X -q "$DATABASE_URL" -c "TRUNCATE items_copy"
         cp+=("$(walltime command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" \
             -c "\\copy items_copy FROM '$B/items.csv' CSV")")
-        if [ $have_rt_bulk = 1 ]; then
+        if [ $have_gen = 1 ]; then
             "$B/bench_db" copy "$COPY_ROWS" >"$B/copy.out"
             cg+=("$(result "$B/copy.out" copy_seconds)")
         fi
-        echo "  round $((r + 1)): psql \\copy FROM csv ${cp[-1]} s  pqg_copy_from ${cg[-1]:-n/a} s"
+        echo "  round $((r + 1)): psql \\copy FROM csv ${cp[-1]} s" \
+            " generated :copyfrom (bench_copy_items) ${cg[-1]:-n/a} s"
     done
     cp_m=$(median "${cp[@]}")
     if [ ${#cg[@]} -gt 0 ]; then
-        cg_m=$(median "${cg[@]}"); r=$(calc "$cp_m / $cg_m")
-        echo "  pqgen side: libpqg pqg_copy_from (binary COPY) driven directly; the generated"
-        echo "  :copyfrom of pqgen $("$PQGEN" version | awk '{print $2}') still inserts one row per call"
-        row "copy $COPY_ROWS rows: pqg_copy_from vs psql \\copy (s)" "$cg_m" "$cp_m" "${r}x" \
-            "(info; >1 = faster)" "-"
+        cg_m=$(median "${cg[@]}"); r=$(calc "$cg_m / $cp_m")
+        row ":copyfrom $COPY_ROWS rows vs psql \\copy (s)" "$cg_m" "$cp_m" "${r}x" "<= 1.0x" \
+            "$(verdict "$r" le 1.0)"
     else
-        echo "  pqgen side: not yet implemented (no pqg_copy_from in runtime/pqg.h)"
-        row "copy $COPY_ROWS rows vs psql \\copy (s)" "n/a" "$cp_m" "n/a" ">= 1.0x" "not yet implemented"
+        row ":copyfrom $COPY_ROWS rows vs psql \\copy (s)" "n/a" "$cp_m" "n/a" "<= 1.0x" "n/a"
     fi
 fi
 if ! skip pipeline; then
-    say "5b. $PIPE_N point selects: raw pipeline vs sequential loops, $ROUNDS rounds"
+    say "5b. $PIPE_N point selects: :batchone, raw pipeline, sequential loops, $ROUNDS rounds"
     "$B/bench_db" pipeline "$PIPE_N" "$ROUNDS" | tee "$B/pipeline.out"
     pr=$(result "$B/pipeline.out" pipeline_raw); ps=$(result "$B/pipeline.out" pipeline_seq_gen)
-    pb=$(result "$B/pipeline.out" pipeline_batch)
-    if [ $have_rt_bulk = 1 ]; then
-        echo "  pqgen side: libpqg pqg_batch_run_one driven directly (generated :batchone is per call)"
-        r=$(calc "$pb / $pr")
-        row "batch $PIPE_N selects: pqg_batch_run_one vs raw pipeline (q/s)" "$(calc "$pb" 0)" \
-            "$(calc "$pr" 0)" "${r}x" ">= 0.95x (as 2.)" "$(verdict "$r" ge 0.95)"
-    else
-        echo "  pqgen :batchone side: not yet implemented (no pqg_batch_run_one in runtime/pqg.h)"
-        row ":batchone $PIPE_N selects vs raw pipeline (q/s)" "n/a" "$(calc "$pr" 0)" "n/a" \
-            ">= 0.95x" "not yet implemented"
-    fi
+    pb=$(result "$B/pipeline.out" pipeline_batch); psr=$(result "$B/pipeline.out" pipeline_seq_raw)
+    # Pipelined / sequential: medians of the per-round ratios (both measured back to back).
+    bx=$(result "$B/pipeline.out" pipeline_batch_x); rx=$(result "$B/pipeline.out" pipeline_raw_x)
     if [ $have_gen = 1 ]; then
-        row "sequential generated :one vs raw pipeline (q/s)" "$(calc "$ps" 0)" "$(calc "$pr" 0)" \
-            "$(calc "$ps / $pr")x" "(info)" "-"
+        r=$(calc "$pb / $pr")
+        row ":batchone $PIPE_N selects vs raw pipeline (q/s)" "$(calc "$pb" 0)" \
+            "$(calc "$pr" 0)" "${r}x" ">= 0.95x" "$(verdict "$r" ge 0.95)"
+        row ":batchone vs sequential :one loop (q/s)" "$(calc "$pb" 0)" "$(calc "$ps" 0)" \
+            "$(calc "$bx")x" ">= 5x" "$(verdict "$bx" ge 5)"
+    else
+        row ":batchone $PIPE_N selects vs raw pipeline (q/s)" "n/a" "$(calc "$pr" 0)" "n/a" \
+            ">= 0.95x" "n/a"
     fi
+    row "limit: raw pipeline vs raw sequential (q/s)" "$(calc "$pr" 0)" "$(calc "$psr" 0)" \
+        "$(calc "$rx")x" "(bound for 5x)" "-"
 fi
 if ! skip each; then
     say "5c. _each over 1,000,000 rows: peak RSS (one run each)"
@@ -277,7 +291,8 @@ if ! skip each; then
     if [ $have_gen = 1 ]; then
         "$B/bench_db" each gen | tee "$B/each_gen.out"
         eg=$(result "$B/each_gen.out" each_gen_rss)
-        egs=$(result "$B/each_gen.out" each_gen_rows_per_sec); ers=$(result "$B/each_raw.out" each_raw_rows_per_sec)
+        egs=$(result "$B/each_gen.out" each_gen_rows_per_sec)
+        ers=$(result "$B/each_raw.out" each_raw_rows_per_sec)
         row "_each 1M rows, peak RSS (MB)" "$eg" "$er (single-row mode)" "-" "< 32 MB" \
             "$(verdict "$eg" le 31.99)"
         row "_each 1M rows (rows/s)" "$(calc "$egs" 0)" "$(calc "$ers" 0)" \
@@ -307,7 +322,8 @@ if ! skip node; then
                     row "peer: $drv (node) point select (q/s)" "$(calc "$pg" 0)" "$(calc "$v" 0)" \
                         "${r}x" "(context)" "-"
                 else
-                    row "peer: $drv (node) point select (q/s)" "n/a" "$(calc "$v" 0)" "n/a" "(context)" "-"
+                    row "peer: $drv (node) point select (q/s)" "n/a" "$(calc "$v" 0)" "n/a" \
+                        "(context)" "-"
                 fi
             else
                 echo "  $drv failed:"; sed 's/^/    /' "$B/node_$drv.out" | head -5
@@ -318,18 +334,21 @@ fi
 
 # --- table -----------------------------------------------------------------------------------
 elapsed=$(awk -v a="$bench_start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}')
-say "results (medians of $ROUNDS runs; ratio = pqgen / baseline; $elapsed s in all)"
+say "results (medians of $ROUNDS runs, generator $GEN_ROUNDS; ratio = pqgen / baseline;" \
+    "$elapsed s in all)"
 {
     echo "| benchmark | pqgen | baseline | ratio | target | ok? |"
     echo "|---|---:|---:|---:|---|---|"
     for l in "${rows[@]}"; do echo "| ${l//|/ | } |"; done
 } >"$B/table.md"
 printf '%s\n' "${rows[@]}" | awk -F'|' '
-    BEGIN { h[1]="benchmark"; h[2]="pqgen"; h[3]="baseline"; h[4]="ratio"; h[5]="target"; h[6]="ok?" }
+    BEGIN { h[1] = "benchmark"; h[2] = "pqgen"; h[3] = "baseline"; h[4] = "ratio"
+            h[5] = "target"; h[6] = "ok?" }
     { n++; for (i = 1; i <= 6; i++) { c[n, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
     END { for (i = 1; i <= 6; i++) if (length(h[i]) > w[i]) w[i] = length(h[i])
           for (i = 1; i <= 6; i++) if (i < 6) printf "%-*s | ", w[i], h[i]; else print h[i]
-          for (i = 1; i <= 6; i++) { s = ""; for (j = 0; j < w[i]; j++) s = s "-"; printf "%s%s", s, (i < 6 ? "-+-" : "\n") }
+          for (i = 1; i <= 6; i++) { s = ""; for (j = 0; j < w[i]; j++) s = s "-"
+                                     printf "%s%s", s, (i < 6 ? "-+-" : "\n") }
           for (r = 1; r <= n; r++) for (i = 1; i <= 6; i++)
               if (i < 6) printf "%-*s | ", w[i], c[r, i]; else print c[r, i] }'
 
@@ -341,20 +360,29 @@ if [ $write_results = 1 ]; then
         echo "Measured by \`make bench\` (\`bash tests/bench/run.sh\`) on $(date -u +%Y-%m-%d)."
         echo "Each benchmark runs pqgen's side and its physical limit (the same work written"
         echo "by hand against libpg_query or libpq) in the same run; figures are medians of"
-        echo "$ROUNDS runs, ratio = pqgen / baseline."
+        echo "$ROUNDS runs ($GEN_ROUNDS for the generator), ratio = pqgen / baseline; \"limit\""
+        echo "rows compare two hand-written baselines (what the hardware allows)."
         echo
         cat "$B/table.md"
         echo
-        echo "Machine: $(nproc) vCPU, $cpu, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM;"
-        echo "$(uname -sr); $(cc --version | head -n 1); PostgreSQL $(command psql -X -qAt "$DATABASE_URL" -c 'SHOW server_version');"
-        echo "libpq $(pg_config --version 2>/dev/null | awk '{print $2}'); $(dpkg-query -W -f '${Package} ${Version}' libpg-query-dev 2>/dev/null || echo libpg_query);"
-        echo "node $(node --version 2>/dev/null || echo n/a). Server and clients share the machine (loopback TCP)."
+        mem=$(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo)
+        pgv=$(command psql -X -qAt "$DATABASE_URL" -c 'SHOW server_version')
+        lpq=$(dpkg-query -W -f '${Package} ${Version}' libpg-query-dev 2>/dev/null ||
+              echo libpg_query)
+        echo "Machine: $(nproc) vCPU, $cpu, $mem RAM; $(uname -sr)."
+        echo "Load average before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+        echo "Versions: pqgen $("$PQGEN" version 2>/dev/null | awk '{print $2}');" \
+            "$(cc --version | head -n 1);"
+        echo "PostgreSQL $pgv; libpq $(pg_config --version 2>/dev/null | awk '{print $2}');" \
+            "$lpq; node $(node --version 2>/dev/null || echo n/a)."
+        echo "Server and clients share the machine (loopback TCP)."
         echo
-        echo "Sizes: corpus 200 tables + 2,000 queries; point select $POINT_N ids; pool ${POOL_SECONDS}s"
-        echo "per round; :many $MANY_CALLS calls of 1,000 rows; pipeline $PIPE_N selects; copy $COPY_ROWS rows;"
-        echo "node peers $NODE_N ids."
+        echo "Sizes: corpus 200 tables + 2,000 queries; point select $POINT_N ids; pool"
+        echo "${POOL_SECONDS}s per round; :many $MANY_CALLS calls of 1,000 rows; pipeline $PIPE_N"
+        echo "selects; copy $COPY_ROWS rows; node peers $NODE_N ids."
         echo
-        echo "Reproduce: \`make bench\` (or \`ROUNDS=5 bash tests/bench/run.sh --write-results\`)."
+        echo "Command: \`make && ROUNDS=$ROUNDS bash tests/bench/run.sh --write-results\`"
+        echo "(\`make bench\` runs the same without writing this file)."
         # Hand-written findings (profiles, advice) below "## Notes" survive a rerun.
         if [ -f tests/bench/RESULTS.md ] && grep -q '^## Notes' tests/bench/RESULTS.md; then
             echo
