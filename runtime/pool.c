@@ -14,6 +14,18 @@
 
 #include "pqg_int.h"
 
+/* Thread affinity: a thread leases again the connection it last released, if that one is
+ * still idle, so that its consecutive queries stay on one backend (warm caches, one wakeup
+ * partner) instead of rotating through the LIFO. Kept as the connection's id, not a pointer:
+ * the connection may have been closed and freed since, and ids are never reused, so a stale
+ * one simply is not found. */
+static atomic_uint_fast64_t conn_ids;
+static _Thread_local uint64_t last_conn_id;
+
+/* Connections of the idle list looked at for the thread's own one: a long list means idle
+ * connections to spare, where taking the top is as good. */
+#define AFFINITY_SCAN 16
+
 static void
 quiet_notice(void *arg, const char *message)
 {
@@ -102,6 +114,7 @@ conn_open(pqg__pool *p)
     c->db.pool = p;
     c->db.conn = c;
     c->pg = pg;
+    c->id = atomic_fetch_add(&conn_ids, 1) + 1;
     c->created_us = c->idle_since_us = pqg__now_us();
     if (p->cfg.max_lifetime_ms > 0) {
         /* Up to 10% earlier, so connections opened together do not all expire together. */
@@ -171,6 +184,27 @@ deadline_from(struct timespec *ts, int64_t t0_us, int64_t ms)
     ts->tv_nsec = (long)(at % 1000000) * 1000L;
 }
 
+/* Unlinks an idle connection, the calling thread's last one if it is near the top, else the
+ * top one. Called with the lock held and p->idle non-empty. */
+static pqg__conn *
+idle_take(pqg__pool *p)
+{
+    pqg__conn **link = &p->idle;
+    if (last_conn_id && p->idle->id != last_conn_id) {
+        int n = 0;
+        for (pqg__conn **l = &p->idle->next; *l && n < AFFINITY_SCAN; l = &(*l)->next, n++) {
+            if ((*l)->id == last_conn_id) {
+                link = l;
+                break;
+            }
+        }
+    }
+    pqg__conn *c = *link;
+    *link = c->next;
+    c->next = NULL;
+    return c;
+}
+
 /* The fast path takes the lock once: pop an idle connection and count the acquire. A
  * connection found expired or dead afterwards is closed and the count taken back. */
 int
@@ -193,9 +227,7 @@ pqg__lease(pqg__pool *p, pqg__conn **out)
             return pqg__set_error(PQG_ECLOSED, NULL, "pool is closed");
         }
         if (p->idle) {
-            pqg__conn *c = p->idle;
-            p->idle = c->next;
-            c->next = NULL;
+            pqg__conn *c = idle_take(p);
             p->n_idle--;
             p->in_use++;
             p->stats.acquire_count++;
@@ -316,6 +348,7 @@ pqg__unlease(pqg__conn *c)
         }
     } else {
         c->idle_since_us = now;
+        last_conn_id = c->id;
         c->next = p->idle;
         p->idle = c;
         p->n_idle++;

@@ -90,6 +90,7 @@ struct pqg__conn {
     pqg_db db;             /* first: (pqg_db *) conn works */
     PGconn *pg;
     pqg__conn *next;       /* idle list */
+    uint64_t id;           /* unique in the process, never reused: thread affinity (pool.c) */
     int64_t created_us, expires_us, idle_since_us;
     bool broken;
     int nest;              /* extra pqg_acquire() calls on this leased connection */
@@ -108,7 +109,7 @@ struct pqg__pool {
     pthread_mutex_t mu;
     pthread_cond_t cv_free;     /* a connection came back or a slot opened */
     pthread_cond_t cv_health;   /* wakes the health thread (close) */
-    pqg__conn *idle;            /* LIFO: warm connections are reused first */
+    pqg__conn *idle;            /* LIFO, but a thread gets back its last connection */
     int total;                  /* open plus being opened */
     int n_idle, in_use, waiting;
     int checking;               /* idle connections the health thread is pinging */

@@ -820,6 +820,64 @@ test_close_with_leased(void **state)
     assert_null(bad);
 }
 
+/* A thread gets back the connection it released last, even when another thread's is on top
+ * of the idle list: consecutive queries of a thread stay on one backend. */
+static pqg_db *affinity_pool;
+static pthread_barrier_t affinity_bar;
+static PGconn *affinity_seen[2][2];
+
+static void *
+affinity_thread(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    pqg_db *c = NULL;
+    if (pqg_acquire(affinity_pool, &c) != 0)
+        return NULL;
+    affinity_seen[i][0] = pqg_pgconn(c);
+    pthread_barrier_wait(&affinity_bar); /* both leased */
+    if (i == 1)
+        pthread_barrier_wait(&affinity_bar); /* thread 1 releases second: its conn is on top */
+    pqg_release(c);
+    if (i == 0)
+        pthread_barrier_wait(&affinity_bar);
+    pthread_barrier_wait(&affinity_bar); /* both released */
+    if (i == 1)
+        pthread_barrier_wait(&affinity_bar); /* thread 0 leases first */
+    if (pqg_acquire(affinity_pool, &c) != 0)
+        return NULL;
+    affinity_seen[i][1] = pqg_pgconn(c);
+    if (i == 0)
+        pthread_barrier_wait(&affinity_bar);
+    pthread_barrier_wait(&affinity_bar);
+    pqg_release(c);
+    return NULL;
+}
+
+static void
+test_thread_affinity(void **state)
+{
+    (void)state;
+    pqg_config cfg;
+    pqg_config_defaults(&cfg);
+    cfg.conninfo = url;
+    cfg.max_conns = 2;
+    cfg.min_conns = 0;
+    assert_int_equal(pqg_pool_open(&cfg, &affinity_pool), 0);
+    pthread_barrier_init(&affinity_bar, NULL, 2);
+    pthread_t t[2];
+    for (intptr_t i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, affinity_thread, (void *)i), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&affinity_bar);
+    assert_non_null(affinity_seen[0][1]);
+    assert_non_null(affinity_seen[1][1]);
+    assert_ptr_not_equal(affinity_seen[0][0], affinity_seen[1][0]);
+    assert_ptr_equal(affinity_seen[0][0], affinity_seen[0][1]);
+    assert_ptr_equal(affinity_seen[1][0], affinity_seen[1][1]);
+    assert_int_equal(pqg_pool_close(affinity_pool, 5000), 0);
+}
+
 int
 main(void)
 {
@@ -857,6 +915,7 @@ main(void)
         cmocka_unit_test(test_lifetime_idle_health),
         cmocka_unit_test(test_health_replaces_terminated),
         cmocka_unit_test(test_close_with_leased),
+        cmocka_unit_test(test_thread_affinity),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     pqg_pool_stats s;
