@@ -3,7 +3,7 @@
 # Runs as root (CI, fresh containers); as another user it only reports what is missing.
 set -euo pipefail
 need=(build-essential pkg-config libpq-dev libpg-query-dev libjansson-dev libcmocka-dev
-      postgresql postgresql-contrib postgresql-15-hypopg clang valgrind)
+      postgresql postgresql-contrib postgresql-15-hypopg clang valgrind jq bc)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
