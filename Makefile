@@ -49,7 +49,7 @@ UNIT_RT_BIN  := $(UNIT_RT_SRC:tests/unit/runtime/%.c=$(BUILD)/tests/unit/rt_%)
 INTEG_BIN    := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 
 .PHONY: all help deps test test-build unit golden golden-update check-generated generate \
-        check-sql vet-test integration tsan demo bench asan valgrind clean
+        cli-test check-sql vet-test integration tsan demo bench asan valgrind clean
 
 all: $(BUILD)/pqgen $(BUILD)/libpqg.a
 
@@ -59,6 +59,7 @@ help:
 	@echo "make check-generated  fail when generated/ is stale (pqgen diff)"
 	@echo "make unit             cmocka unit tests (no database)"
 	@echo "make golden           golden model/diagnostic/output tests"
+	@echo "make cli-test         the pqgen command line end to end"
 	@echo "make golden-update    rewrite the golden expectations"
 	@echo "make check-sql        the example app's migrations and queries on a real server"
 	@echo "make vet-test         pqgen vet against live servers"
@@ -114,6 +115,10 @@ unit: $(UNIT_GEN_BIN) $(UNIT_RT_BIN)
 golden: $(BUILD)/pqgen
 	@bash tests/golden/run.sh $(BUILD)/pqgen
 
+# The command line end to end: init, generate twice (mtimes kept), diff after a rename.
+cli-test: $(BUILD)/pqgen
+	@bash tests/cli/run.sh $(BUILD)/pqgen
+
 golden-update: $(BUILD)/pqgen
 	@bash tests/golden/run.sh --update $(BUILD)/pqgen
 
@@ -140,7 +145,7 @@ test-build: all $(UNIT_GEN_BIN) $(UNIT_RT_BIN) $(INTEG_BIN)
 # The README's test command: everything, under ASan/UBSan.
 test: deps
 	@$(MAKE) --no-print-directory SAN=1 test-build
-	@$(MAKE) --no-print-directory SAN=1 unit golden check-generated check-sql vet-test integration
+	@$(MAKE) --no-print-directory SAN=1 unit golden cli-test check-generated check-sql vet-test integration
 	@$(MAKE) --no-print-directory tsan
 
 # The threaded runtime tests under ThreadSanitizer (pool, statement cache, transactions,
