@@ -255,7 +255,8 @@ void an_add_edit(actx *c, size_t start, size_t end, const char *text);
 size_t an_match_paren(actx *c, size_t pos);
 /* Checks every parameter got a type, dedups names, fills q->params. */
 void an_params_finish(actx *c, an_query *q);
-/* The SQL to send: edits and occurrences applied to the original text. malloc'd. */
+/* The SQL to send: edits and occurrences applied to the original text. Caller owns; release
+ * with free(). */
 char *an_rewrite_sql(actx *c);
 
 #endif
