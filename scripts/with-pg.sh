@@ -37,7 +37,8 @@ data="$tmp/data"
 
 stop_cluster() {
     if [ -f "$data/postmaster.pid" ]; then
-        "${as_owner[@]}" "$pgbin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+        (cd "$tmp" && "${as_owner[@]}" "$pgbin/pg_ctl" -D "$data" -m immediate -w stop) \
+            >/dev/null 2>&1 || true
     fi
     rm -rf "$tmp"
 }
@@ -48,6 +49,8 @@ trap 'exit 130' INT TERM
 port=$(( 20000 + RANDOM % 20000 ))
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 
+# The server's commands run from the temp dir: the owner may not be allowed into the caller's.
+cd "$tmp"
 "${as_owner[@]}" "$pgbin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 \
     --locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; exit 1; }
 cat >>"$data/postgresql.conf" <<CONF
@@ -71,11 +74,12 @@ export PQG_TEST_PGDATA="$data"
 export PQG_TEST_PGHOST="$tmp"
 export PQG_TEST_PGPORT="$port"
 if [ ${#as_owner[@]} -gt 0 ]; then
-    export PQG_TEST_PGCTL="runuser -u $owner -- $pgbin/pg_ctl -D $data -l $tmp/server.log -w"
+    export PQG_TEST_PGCTL="runuser -u $owner -- env -C $tmp $pgbin/pg_ctl -D $data -l $tmp/server.log -w"
 else
     export PQG_TEST_PGCTL="$pgbin/pg_ctl -D $data -l $tmp/server.log -w"
 fi
 export PATH="$pgbin:$PATH"
+cd "$OLDPWD"
 set +e
 "$@"
 rc=$?
