@@ -160,44 +160,27 @@ PQGJ_ARRAY(timestamp, pqg_array_timestamp, pqgj_timestamp)
 PQGJ_ARRAY(date, pqg_array_date, pqgj_date)
 PQGJ_ARRAY(bytes, pqg_array_bytes, pqgj_bytes)
 
+/* Enum arrays (the generated enums are int-sized): labels[v - 1] is v's label; an unknown
+ * value is null. */
 PQGJ_HELPER json_t *
-db_message_role_array_json(db_message_role_array v)
+pqgj_enum_array(const int *items, size_t len, const char *const *labels, int n_labels)
 {
     json_t *a;
 
-    if (v.items == NULL)
+    if (items == NULL)
         return json_null();
     a = json_array();
-    for (size_t i = 0; a != NULL && i < v.len; i++)
-        json_array_append_new(a, pqgj_string(db_message_role_to_string(v.items[i])));
+    for (size_t i = 0; a != NULL && i < len; i++) {
+        int v = items[i];
+        json_array_append_new(a, v >= 1 && v <= n_labels ? json_string(labels[v - 1])
+                                                         : json_null());
+    }
     return a;
 }
-
-PQGJ_HELPER json_t *
-db_memory_kind_array_json(db_memory_kind_array v)
-{
-    json_t *a;
-
-    if (v.items == NULL)
-        return json_null();
-    a = json_array();
-    for (size_t i = 0; a != NULL && i < v.len; i++)
-        json_array_append_new(a, pqgj_string(db_memory_kind_to_string(v.items[i])));
-    return a;
-}
-
-PQGJ_HELPER json_t *
-db_tool_call_status_array_json(db_tool_call_status_array v)
-{
-    json_t *a;
-
-    if (v.items == NULL)
-        return json_null();
-    a = json_array();
-    for (size_t i = 0; a != NULL && i < v.len; i++)
-        json_array_append_new(a, pqgj_string(db_tool_call_status_to_string(v.items[i])));
-    return a;
-}
+/* arr: a generated enum array; labels: the enum's labels array (its length is the count). */
+#define PQGJ_ENUM_ARRAY(arr, labels)                                                           \
+    pqgj_enum_array((const int *)(arr).items, (arr).len, labels,                               \
+                    (int)(sizeof(labels) / sizeof((labels)[0])))
 
 json_t *
 db_conversation_to_json(const db_conversation *v)
@@ -326,7 +309,8 @@ db_tool_to_json(const db_tool *v)
     bad |= json_object_set_new(o, "name", pqgj_string(v->name));
     bad |= json_object_set_new(o, "description", pqgj_string(v->description));
     bad |= json_object_set_new(o, "parameters", pqgj_json(v->parameters));
-    bad |= json_object_set_new(o, "allowed_roles", db_message_role_array_json(v->allowed_roles));
+    bad |= json_object_set_new(o, "allowed_roles",
+                               PQGJ_ENUM_ARRAY(v->allowed_roles, db_message_role_labels));
     bad |= json_object_set_new(o, "enabled", json_boolean(v->enabled));
     bad |= json_object_set_new(o, "call_timeout", pqgj_interval(v->call_timeout));
     bad |= json_object_set_new(o, "max_retries", json_integer((json_int_t)v->max_retries));

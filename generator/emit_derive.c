@@ -272,7 +272,6 @@ derive_enums(emit_ctx *cx)
         tv_set_fmt(o, "from_string", "%s_from_string", c_name);
         tv_set_fmt(o, "labels", "%s_labels", c_name);
         tv_set_fmt(o, "array", "%s_array", c_name);
-        tv_set_fmt(o, "array_json", "%s_array_json", c_name);
         tv_set_int(o, "n_values", (long long)tv_len(vals));
         tv_set_fmt(o, "comment",
                    "/* Enum %s%s%s. Values start at 1: 0 is never a label (a NULL "

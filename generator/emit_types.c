@@ -517,7 +517,7 @@ emit_json_expr(const emit_type *t, const char *lv)
         tv_format(buf, sizeof buf, "pqgj_string(%s_to_string(%s))", t->enum_c, lv);
         return strdup(buf);
     case EMIT_ENUM_ARRAY:
-        tv_format(buf, sizeof buf, "%s_array_json(%s)", t->enum_c, lv);
+        tv_format(buf, sizeof buf, "PQGJ_ENUM_ARRAY(%s, %s_labels)", lv, t->enum_c);
         return strdup(buf);
     case EMIT_JANSSON:
         tv_format(buf, sizeof buf, "pqgj_jansson(%s)", lv);

@@ -6,6 +6,7 @@
  * Runs in its own database (app_fixture.h).
  */
 #include "app_fixture.h"
+#include "json.h"
 
 #define COUNTER(name, type)                                                                    \
     static int name(const type *row, void *userdata)                                           \
@@ -122,6 +123,11 @@ test_tool_registry(void **state)
     assert_int_equal(t1.allowed_roles.len, 2);
     assert_int_equal(t1.allowed_roles.items[0], DB_MESSAGE_ROLE_ASSISTANT);
     assert_int_equal(t1.allowed_roles.items[1], DB_MESSAGE_ROLE_TOOL);
+    json_t *tj = db_tool_to_json(&t1);
+    char *tjs = json_dumps(json_object_get(tj, "allowed_roles"), JSON_COMPACT);
+    assert_string_equal(tjs, "[\"assistant\",\"tool\"]");
+    free(tjs);
+    json_decref(tj);
     assert_int_equal(t1.call_timeout.months, 1);
     assert_int_equal(t1.call_timeout.days, 2);
     assert_int_equal(t1.call_timeout.usec, 3000004);

@@ -160,18 +160,27 @@ PQGJ_ARRAY(timestamp, pqg_array_timestamp, pqgj_timestamp)
 PQGJ_ARRAY(date, pqg_array_date, pqgj_date)
 PQGJ_ARRAY(bytes, pqg_array_bytes, pqgj_bytes)
 
+/* Enum arrays (the generated enums are int-sized): labels[v - 1] is v's label; an unknown
+ * value is null. */
 PQGJ_HELPER json_t *
-app_kind_array_json(app_kind_array v)
+pqgj_enum_array(const int *items, size_t len, const char *const *labels, int n_labels)
 {
     json_t *a;
 
-    if (v.items == NULL)
+    if (items == NULL)
         return json_null();
     a = json_array();
-    for (size_t i = 0; a != NULL && i < v.len; i++)
-        json_array_append_new(a, pqgj_string(app_kind_to_string(v.items[i])));
+    for (size_t i = 0; a != NULL && i < len; i++) {
+        int v = items[i];
+        json_array_append_new(a, v >= 1 && v <= n_labels ? json_string(labels[v - 1])
+                                                         : json_null());
+    }
     return a;
 }
+/* arr: a generated enum array; labels: the enum's labels array (its length is the count). */
+#define PQGJ_ENUM_ARRAY(arr, labels)                                                           \
+    pqgj_enum_array((const int *)(arr).items, (arr).len, labels,                               \
+                    (int)(sizeof(labels) / sizeof((labels)[0])))
 
 json_t *
 app_event_to_json(const app_event *v)
