@@ -149,10 +149,13 @@ test: deps
 	@$(MAKE) --no-print-directory tsan
 
 # The threaded runtime tests under ThreadSanitizer (pool, statement cache, transactions,
-# reliability with killed backends and a restart).
+# reliability with killed backends and a restart), and pqgen's analysis worker thread.
 TSAN_TESTS = test_runtime_db test_runtime_reliability test_slowlog_metrics
 tsan: deps
-	@$(MAKE) --no-print-directory SAN=tsan $(TSAN_TESTS:%=build/tsan/tests/integration/%)
+	@$(MAKE) --no-print-directory SAN=tsan build/tsan/pqgen \
+	    $(TSAN_TESTS:%=build/tsan/tests/integration/%)
+	@TSAN_OPTIONS=halt_on_error=1 build/tsan/pqgen -j 2 diff >/dev/null && \
+	    echo "tsan: pqgen -j 2 diff of generated/: no race"
 	@TSAN_OPTIONS=halt_on_error=1 bash scripts/with-pg.sh bash scripts/run-tests.sh tsan \
 	    $(TSAN_TESTS:%=build/tsan/tests/integration/%)
 

@@ -244,6 +244,27 @@ diag_print(const diag_list *d, FILE *out)
         fprintf(out, "%d warning%s generated.\n", d->n_warnings, d->n_warnings == 1 ? "" : "s");
 }
 
+int
+diag_list_append(diag_list *d, diag_list *from)
+{
+    if (from->len > d->cap - d->len) {
+        size_t cap = d->len + from->len;
+        diag *items = realloc(d->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        d->items = items;
+        d->cap = cap;
+    }
+    if (from->len)
+        memcpy(d->items + d->len, from->items, from->len * sizeof *from->items);
+    d->len += from->len;
+    d->n_errors += from->n_errors;
+    d->n_warnings += from->n_warnings;
+    free(from->items);
+    memset(from, 0, sizeof *from);
+    return 0;
+}
+
 void
 diag_list_free(diag_list *d)
 {

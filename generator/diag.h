@@ -47,6 +47,9 @@ void diag_add_at(diag_list *d, diag_level level, const char *label, const char *
 /* Prints every diagnostic sorted by (path, offset), stable for equal keys, then a summary line
  * ("2 errors, 1 warning generated.") when there is anything to report. */
 void diag_print(const diag_list *d, FILE *out);
+/* Moves every record of from to the end of d, in order; from is left empty. Returns 0, or -1
+ * when out of memory (then nothing moved). */
+int diag_list_append(diag_list *d, diag_list *from);
 /* Frees every record. The list is empty and reusable afterwards. NULL is a harmless no-op. */
 void diag_list_free(diag_list *d);
 

@@ -215,6 +215,13 @@ render_one(emit_ctx *cx, template *t, const char *file_name, const tv *data, con
 int
 emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files, diag_list *d)
 {
+    return emit_render_from(model, NULL, NULL, cfg, files, n_files, d);
+}
+
+int
+emit_render_from(json_t *model, emit_query_source next, void *userdata, const config *cfg,
+                 emit_file **files, size_t *n_files, diag_list *d)
+{
     emit_ctx cx;
     tmpl_set set = {0};
     partials pp;
@@ -226,6 +233,8 @@ emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files
     *n_files = 0;
     if (emit_ctx_init(&cx, model, cfg, d) != 0)
         goto done;
+    cx.next_query = next;
+    cx.next_query_data = userdata;
 
     if (cfg->templates) {
         size_t n = strlen(cfg->dir ? cfg->dir : "") + strlen(cfg->templates) + 2;

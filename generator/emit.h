@@ -25,6 +25,13 @@ typedef struct emit_file {
  * inputs give byte-identical files. */
 int emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files,
                 diag_list *d);
+/* Where emit_render_from takes the queries when they arrive one at a time: returns the next
+ * query object (borrowed, valid until the files are rendered), or NULL after the last. */
+typedef json_t *(*emit_query_source)(void *userdata);
+/* emit_render, with model's queries taken from next(userdata) in order instead of
+ * model["queries"] (pqgen generate derives each query while the next is analyzed). */
+int emit_render_from(json_t *model, emit_query_source next, void *userdata, const config *cfg,
+                     emit_file **files, size_t *n_files, diag_list *d);
 /* Writes files under out_dir (created if missing), touching only files whose content changed.
  * *n_written (may be NULL) counts the files written. Returns 0 or -1 (message on stderr). */
 int emit_write(const char *out_dir, const emit_file *files, size_t n_files, int *n_written);

@@ -740,6 +740,15 @@ file_base(const char *path)
     return id;
 }
 
+/* Query i of the model, or NULL after the last (taken from cx->next_query in order). */
+static json_t *
+next_query(emit_ctx *cx, size_t i)
+{
+    if (cx->next_query)
+        return cx->next_query(cx->next_query_data);
+    return json_array_get(json_object_get(cx->model, "queries"), i);
+}
+
 /* The root: the model's members (its queries are replaced by the derived ones, in place). */
 static tv *
 derive_root(emit_ctx *cx)
@@ -795,7 +804,7 @@ emit_derive(emit_ctx *cx)
     tv_set(root, "enums", derive_enums(cx));
     tv_set(root, "models", derive_models(cx, by_key));
 
-    json_array_foreach (json_object_get(cx->model, "queries"), i, q) {
+    for (i = 0; (q = next_query(cx, i)) != NULL; i++) {
         tv *dq = emit_derive_query(cx, q, by_key);
         const char *path = emit_str_of(q, "file");
         tv *row = tv_get(dq, "row");

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "emit.h"
 #include "template.h"
 
 /* ---- emit_names.c ---- */
@@ -130,6 +131,8 @@ typedef struct emit_name_set {
 typedef struct emit_ctx {
     const config *cfg;
     json_t *model;       /* borrowed */
+    emit_query_source next_query; /* NULL: the queries are model["queries"] */
+    void *next_query_data;
     diag_list *d;
     const char *prefix;  /* "db" */
     char *upper_prefix;  /* "DB" */

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "diag.h"
@@ -52,6 +54,10 @@ main_usage(FILE *out)
           "flags:\n"
           "  -f, --file PATH   the config file (default ./pqgen.json); paths in it are\n"
           "                    relative to its folder\n"
+          "  -j, --jobs N      threads for generate and diff: 1 analyzes every query\n"
+          "                    first, then generates; 2 (the default when the machine has\n"
+          "                    more than one CPU) generates while analyzing. The output is\n"
+          "                    the same either way\n"
           "  -h, --help        print this help\n"
           "      --version     print the version\n"
           "\n"
@@ -82,35 +88,58 @@ main_state_free(main_state *s)
     free(s->out_dir);
 }
 
-/* Loads the config and the sources and builds the model (only analyzes, leaving s->model NULL,
- * when !want_model: check needs the diagnostics alone). Returns 0 when there are no errors
- * (warnings may have been recorded), 1 otherwise. Diagnostics are left in s->d, unprinted. */
+/* Loads the query sources into s->queries (a model_load_fn). Returns 0, or -1 on out of
+ * memory. */
 static int
-main_analyze(main_state *s, const char *cfg_path, bool want_model)
+main_load_queries(void *state, diag_list *d)
+{
+    main_state *s = state;
+    return source_load(s->cfg.dir, (const char *const *)s->cfg.queries, s->cfg.n_queries,
+                       SRC_QUERIES, &s->queries, d);
+}
+
+/* Loads the config and the schema sources, and the query sources too when with_queries.
+ * Returns 0, or 1 after recording the problem in s->d. */
+static int
+main_load(main_state *s, const char *cfg_path, bool with_queries)
 {
     if (config_load(cfg_path, &s->cfg, &s->d) < 0)
         return EXIT_FAIL;
     if (source_load(s->cfg.dir, (const char *const *)s->cfg.schema, s->cfg.n_schema, SRC_SCHEMA,
                     &s->schema, &s->d) < 0)
         return EXIT_FAIL;
-    if (source_load(s->cfg.dir, (const char *const *)s->cfg.queries, s->cfg.n_queries,
-                    SRC_QUERIES, &s->queries, &s->d) < 0)
+    if (with_queries && main_load_queries(s, &s->d) < 0)
+        return EXIT_FAIL;
+    return EXIT_OK;
+}
+
+/* Not a diagnostic: recording one needs memory too. What was recorded still prints. */
+static int
+main_out_of_memory(void)
+{
+    fputs("pqgen: out of memory\n", stderr);
+    return EXIT_FAIL;
+}
+
+/* Loads the config and the sources and builds the model (only analyzes, leaving s->model NULL,
+ * when !want_model: check needs the diagnostics alone). Returns 0 when there are no errors
+ * (warnings may have been recorded), 1 otherwise. Diagnostics are left in s->d, unprinted. */
+static int
+main_analyze(main_state *s, const char *cfg_path, bool want_model)
+{
+    if (main_load(s, cfg_path, true) != EXIT_OK)
         return EXIT_FAIL;
     if (want_model)
         s->model = model_build(&s->schema, &s->queries, &s->d);
-    if (want_model ? !s->model : model_check(&s->schema, &s->queries, &s->d) < 0) {
-        /* Not a diagnostic: recording one needs memory too. What was recorded still prints. */
-        fputs("pqgen: out of memory\n", stderr);
-        return EXIT_FAIL;
-    }
+    if (want_model ? !s->model : model_check(&s->schema, &s->queries, &s->d) < 0)
+        return main_out_of_memory();
     return s->d.n_errors ? EXIT_FAIL : EXIT_OK;
 }
 
+/* The output folder: cfg.out, relative to the config's folder. */
 static int
-main_render(main_state *s)
+main_out_dir(main_state *s)
 {
-    if (emit_render(s->model, &s->cfg, &s->files, &s->n_files, &s->d) < 0 || s->d.n_errors)
-        return EXIT_FAIL;
     const char *o = s->cfg.out;
     size_t a = strlen(s->cfg.dir), b = strlen(o);
     if (o[0] == '/' || strcmp(s->cfg.dir, ".") == 0) {
@@ -127,12 +156,52 @@ main_render(main_state *s)
     return EXIT_OK;
 }
 
+/* generate and diff: like main_analyze then emit_render, but the emitter takes each query as
+ * soon as it is analyzed; with threaded, the query files are loaded and analyzed on a worker
+ * thread (the two sides take about the same time). The result is the same: the emitter's problems are reported only when the analysis
+ * found none, as if it had run after it. Returns 0 with s->files, or 1. */
 static int
-main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_out)
+main_analyze_render(main_state *s, const char *cfg_path, bool threaded)
 {
+    diag_list emit_d = {0};
+    model_stream *ms;
+    int emit_rc;
+
+    if (main_load(s, cfg_path, false) != EXIT_OK)
+        return EXIT_FAIL;
+    if (!(ms = model_stream_start(&s->schema, &s->queries, main_load_queries, s, &s->d,
+                                  threaded)))
+        return main_out_of_memory();
+    emit_rc = emit_render_from(model_stream_model(ms), model_stream_next, ms, &s->cfg, &s->files,
+                               &s->n_files, &emit_d);
+    s->model = model_stream_finish(ms, &s->d);
+    if (!s->model || (!s->d.n_errors && diag_list_append(&s->d, &emit_d) != 0)) {
+        diag_list_free(&emit_d);
+        return main_out_of_memory();
+    }
+    diag_list_free(&emit_d);
+    if (emit_rc < 0 || s->d.n_errors)
+        return EXIT_FAIL;
+    return main_out_dir(s);
+}
+
+static void *
+main_free_model(void *model)
+{
+    json_decref(model);
+    return NULL;
+}
+
+static int
+main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_out, int jobs)
+{
+    pthread_t freeing;
+    bool freeing_model = false;
     main_state s;
     memset(&s, 0, sizeof s);
-    int rc = main_analyze(&s, cfg_path, strcmp(cmd, "check") != 0);
+    bool render = strcmp(cmd, "generate") == 0 || strcmp(cmd, "diff") == 0;
+    int rc = render ? main_analyze_render(&s, cfg_path, jobs > 1)
+                    : main_analyze(&s, cfg_path, strcmp(cmd, "check") != 0);
     if (rc == EXIT_OK && strcmp(cmd, "model") == 0) {
         diag_print(&s.d, stderr);
         if (json_dumpf(s.model, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) == EOF ||
@@ -148,8 +217,13 @@ main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_ou
         if (vet_run(&s.cfg, s.model, &s.schema, &s.queries, &opt, &s.d) < 0 || s.d.n_errors)
             rc = EXIT_FAIL;
     }
-    if (rc == EXIT_OK && (strcmp(cmd, "generate") == 0 || strcmp(cmd, "diff") == 0))
-        rc = main_render(&s);
+    if (render && jobs > 1 && s.model) {
+        /* The files are rendered: the model (a jansson tree of the whole analysis, about a
+         * twentieth of generate's work) is freed while they are written or compared. */
+        freeing_model = pthread_create(&freeing, NULL, main_free_model, s.model) == 0;
+        if (freeing_model)
+            s.model = NULL;
+    }
     diag_print(&s.d, stderr);
     if (rc == EXIT_OK && strcmp(cmd, "generate") == 0) {
         int written = 0;
@@ -165,6 +239,8 @@ main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_ou
         if (r > 0)
             fprintf(stderr, "pqgen: %s is out of date: run \"pqgen generate\"\n", s.out_dir);
     }
+    if (freeing_model)
+        pthread_join(freeing, NULL);
     main_state_free(&s);
     return rc;
 }
@@ -306,6 +382,7 @@ main_dispatch(int argc, char **argv)
     const char *cfg_path = "pqgen.json";
     const char *cmd = NULL, *arg = NULL, *db_url = NULL;
     bool json_out = false, format_given = false;
+    int jobs = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -321,6 +398,19 @@ main_dispatch(int argc, char **argv)
                 db_url = argv[++i];
             else
                 cfg_path = argv[++i];
+        } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 ||
+                   strncmp(a, "--jobs=", 7) == 0 || (strncmp(a, "-j", 2) == 0 && a[2])) {
+            const char *v = a[1] == 'j' ? (a[2] ? a + 2 : NULL) : (a[6] == '=' ? a + 7 : NULL);
+            char *end;
+            long n;
+            if (!v && i + 1 >= argc)
+                return main_usage_error("%s needs a value (a number of threads)", a);
+            if (!v)
+                v = argv[++i];
+            n = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || n < 1 || n > 1024)
+                return main_usage_error("bad number of threads \"%s\" (expected 1 or more)", v);
+            jobs = (int)n;
         } else if (strncmp(a, "--file=", 7) == 0) {
             cfg_path = a + 7;
         } else if (strncmp(a, "--db=", 5) == 0) {
@@ -371,7 +461,7 @@ main_dispatch(int argc, char **argv)
         return main_init(arg ? arg : ".");
     if (strcmp(cmd, "check") == 0 || strcmp(cmd, "model") == 0 || strcmp(cmd, "generate") == 0 ||
         strcmp(cmd, "diff") == 0 || strcmp(cmd, "vet") == 0)
-        return main_run(cmd, cfg_path, db_url, json_out);
+        return main_run(cmd, cfg_path, db_url, json_out, jobs);
     return main_unknown_command(cmd);
 }
 

@@ -2,10 +2,14 @@
  * model.c - model_build(): applies the schema statements to a catalog, analyzes every query
  * and writes both as the model JSON (the contract with emit.c, documented in the README).
  * Parsing happens here one statement at a time; each tree is released right after use.
+ * model_stream runs the query analysis on a worker thread and hands each query over as soon as
+ * it is analyzed, so that pqgen generate derives C for one query while the next is parsed.
  */
 #include "model.h"
 
 #include <pg_query.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze.h"
@@ -132,21 +136,43 @@ query_json(const catalog *cat, const src_stmt *st, const an_query *q, bool *ok)
     return o;
 }
 
-/* Applies the schema and analyzes every query; with qs (the model's "queries" array) each
- * analyzed query is appended to it. Returns the catalog (caller owns; release with
- * catalog_free()), or NULL on out of memory; *ok is false when the result is incomplete. */
+/* The catalog of the schema statements, every problem going to d. Returns NULL on out of
+ * memory (caller owns; release with catalog_free()). */
 static catalog *
-model_analyze(const src_set *schema, const src_set *queries, diag_list *d, json_t *qs,
-              bool *ok)
+schema_catalog(const src_set *schema, diag_list *d)
 {
     catalog *cat = catalog_new();
-    if (!cat) {
-        *ok = false;
+    for (size_t i = 0; cat && schema && i < schema->n_stmts && !catalog_failed(cat); i++)
+        apply_schema_stmt(cat, &schema->stmts[i], d);
+    if (cat && catalog_failed(cat)) {
+        catalog_free(cat);
         return NULL;
     }
-    for (size_t i = 0; schema && i < schema->n_stmts && !catalog_failed(cat); i++)
-        apply_schema_stmt(cat, &schema->stmts[i], d);
-    *ok = !catalog_failed(cat);
+    return cat;
+}
+
+struct model_stream {
+    catalog *cat;
+    const src_set *queries;
+    model_load_fn load;    /* fills *queries on the worker first, or NULL */
+    void *load_data;
+    json_t *model;         /* {"catalog": ..., "queries": []}: the array is filled by finish */
+    diag_list d;           /* the analysis' diagnostics, merged into the caller's by finish */
+    json_t **done;         /* the analyzed queries in source order: owned, until finish */
+    size_t n_done, n_taken;
+    bool finished, ok, threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;    /* guards n_done and finished, which the worker publishes */
+    pthread_cond_t cv;
+};
+
+/* Analyzes every query. With s, each analyzed query's JSON is published to s->done (the
+ * consumer may take it at once); without, only the diagnostics are wanted (pqgen check).
+ * Reads cat and queries only: the analysis keeps its state in the an_query. */
+static void
+analyze_queries(const catalog *cat, const src_set *queries, diag_list *d, model_stream *s,
+                bool *ok)
+{
     for (size_t i = 0; *ok && queries && i < queries->n_stmts; i++) {
         const src_stmt *st = &queries->stmts[i];
         an_query q;
@@ -155,42 +181,140 @@ model_analyze(const src_set *schema, const src_set *queries, diag_list *d, json_
             *ok = false;
         if (rc != 0)
             continue;
-        if (qs)
-            model_append(qs, query_json(cat, st, &q, ok), ok);
+        if (s) {
+            json_t *j = query_json(cat, st, &q, ok);
+            pthread_mutex_lock(&s->mu);
+            s->done[s->n_done++] = j;
+            pthread_cond_signal(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+        }
         analyze_query_free(&q);
     }
-    return cat;
+}
+
+static void *
+stream_worker(void *arg)
+{
+    model_stream *s = arg;
+    bool ok = !s->load || s->load(s->load_data, &s->d) == 0;
+    if (ok && s->queries && s->queries->n_stmts) {
+        s->done = calloc(s->queries->n_stmts, sizeof *s->done);
+        ok = s->done != NULL;
+    }
+    analyze_queries(s->cat, s->queries, &s->d, s, &ok);
+    pthread_mutex_lock(&s->mu);
+    s->ok = ok;
+    s->finished = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void
+stream_free(model_stream *s)
+{
+    for (size_t i = 0; i < s->n_done; i++)
+        json_decref(s->done[i]);
+    free(s->done);
+    diag_list_free(&s->d);
+    json_decref(s->model);
+    catalog_free(s->cat);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+model_stream *
+model_stream_start(const src_set *schema, const src_set *queries, model_load_fn load,
+                   void *load_data, diag_list *d, bool threaded)
+{
+    model_stream *s = calloc(1, sizeof *s);
+    bool ok = true;
+    if (!s)
+        return NULL;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->queries = queries;
+    s->load = load;
+    s->load_data = load_data;
+    s->ok = true;
+    s->cat = schema_catalog(schema, d);
+    s->model = json_object();
+    if (!s->cat || !s->model) {
+        stream_free(s);
+        return NULL;
+    }
+    /* The catalog is complete before any query is analyzed (analysis only reads it), so the
+     * consumer can start on the tables while the first queries are still being parsed. */
+    json_t *cj = catalog_to_json(s->cat);
+    model_set(s->model, "catalog", cj, &ok);
+    model_set(s->model, "queries", json_array(), &ok);
+    if (!cj || !ok) {
+        stream_free(s);
+        return NULL;
+    }
+    s->threaded = threaded && pthread_create(&s->thread, NULL, stream_worker, s) == 0;
+    if (!s->threaded)
+        stream_worker(s);
+    return s;
+}
+
+json_t *
+model_stream_model(const model_stream *s)
+{
+    return s->model;
+}
+
+json_t *
+model_stream_next(void *stream)
+{
+    model_stream *s = stream;
+    json_t *q = NULL;
+    pthread_mutex_lock(&s->mu);
+    while (s->n_taken == s->n_done && !s->finished)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->n_taken < s->n_done)
+        q = s->done[s->n_taken++];
+    pthread_mutex_unlock(&s->mu);
+    return q;
+}
+
+json_t *
+model_stream_finish(model_stream *s, diag_list *d)
+{
+    json_t *model = NULL, *qs;
+    bool ok;
+    if (s->threaded)
+        pthread_join(s->thread, NULL);
+    ok = s->ok && diag_list_append(d, &s->d) == 0;
+    qs = json_object_get(s->model, "queries");
+    for (size_t i = 0; ok && i < s->n_done; i++) {
+        if (!s->done[i] || json_array_append(qs, s->done[i]) != 0)
+            ok = false;
+    }
+    if (ok) {
+        model = s->model;
+        s->model = NULL;
+    }
+    stream_free(s);
+    return model;
 }
 
 int
 model_check(const src_set *schema, const src_set *queries, diag_list *d)
 {
-    bool ok;
-    catalog_free(model_analyze(schema, queries, d, NULL, &ok));
+    bool ok = true;
+    catalog *cat = schema_catalog(schema, d);
+    if (!cat)
+        return -1;
+    analyze_queries(cat, queries, d, NULL, &ok);
+    catalog_free(cat);
     return ok ? 0 : -1;
 }
 
 json_t *
 model_build(const src_set *schema, const src_set *queries, diag_list *d)
 {
-    json_t *qs = json_array();
-    bool ok;
-    catalog *cat = model_analyze(schema, queries, d, qs, &ok);
-    if (!cat) {
-        json_decref(qs);
-        return NULL;
-    }
-    json_t *root = json_object();
-    if (ok) {
-        json_t *cj = catalog_to_json(cat);
-        ok = cj != NULL;
-        model_set(root, "catalog", cj, &ok);
-    }
-    model_set(root, "queries", qs, &ok);
-    catalog_free(cat);
-    if (!ok) {
-        json_decref(root);
-        return NULL;
-    }
-    return root;
+    model_stream *s = model_stream_start(schema, queries, NULL, NULL, d, false);
+    return s ? model_stream_finish(s, d) : NULL;
 }

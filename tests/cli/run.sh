@@ -2,7 +2,7 @@
 # End-to-end checks of the pqgen command line, in a scratch directory:
 #   init -> check -> generate -> the output compiles; generate again touches nothing;
 #   a renamed column makes `diff` fail with a readable diff; a foreign file in out/ is
-#   reported, not deleted; usage errors exit 2.
+#   reported, not deleted; usage errors exit 2; -j 1 and -j 2 give the same output and errors.
 #   tests/cli/run.sh PQGEN
 set -u
 pqgen=$1
@@ -59,6 +59,26 @@ check "version prints the version" '"$pqgen" version | grep -q "^pqgen [0-9]"'
 "$pqgen" -f missing.json check >/dev/null 2>&1
 rc=$?
 check "a missing config is an error (exit 1)" '[ $rc = 1 ]'
+
+# generate derives C while a worker thread analyzes (-j 2, the default with 2 CPUs): the same
+# files as one thread, and an error of the generating stage reported the same way by both.
+mkdir j1 j2
+rm -rf "$out"
+"$pqgen" -j 1 generate >/dev/null 2>&1 && cp "$out"/* j1/
+rm -rf "$out"
+"$pqgen" -j 2 generate >/dev/null 2>&1 && cp "$out"/* j2/
+check "-j 1 and -j 2 generate the same files" '[ -n "$(ls j1)" ] && diff -r j1 j2 >/dev/null'
+sed 's/"version": 1,/"version": 1, "overrides": [{"db_type": "text", "c_type": "x", "codec": "nope"}],/' \
+    pqgen.json >bad_override.json
+for j in 1 2; do
+    "$pqgen" -j $j -f bad_override.json generate >/dev/null 2>bad$j.err
+    echo $? >bad$j.rc
+done
+check "a generating-stage error fails generate with -j 1 and -j 2 alike" \
+    '[ "$(cat bad1.rc)" = 1 ] && grep -q "unknown codec" bad1.err && cmp -s bad1.err bad2.err'
+"$pqgen" -j 0 generate >/dev/null 2>&1
+rc=$?
+check "-j 0 is a usage error (exit 2)" '[ $rc = 2 ]'
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Golden tests: every tests/golden/<case>/ holding a pqgen.json is one case (sqlc's layout).
-#   stderr.txt  -> `pqgen -f CASE/pqgen.json check` must exit 1 and print exactly this on stderr
+#   stderr.txt  -> `pqgen -f CASE/pqgen.json check` must exit 1 and print exactly this on stderr,
+#                  and so must `pqgen -j 1|2 diff` (analysis on a worker thread or not)
 #   model.json  -> `pqgen -f CASE/pqgen.json model` must exit 0 and print exactly this on stdout
-#   out/        -> `pqgen -f CASE/pqgen.json diff` must exit 0 (the case's "out" must be "out"),
-#                  and every out/*.c must compile with -std=c11 -Wall -Wextra -Werror -pedantic
-#                  (with cc, and with clang too when it is installed)
+#   out/        -> `pqgen -j 1|2 -f CASE/pqgen.json diff` must exit 0 (the case's "out" must be
+#                  "out"), and every out/*.c must compile with -std=c11 -Wall -Wextra -Werror
+#                  -pedantic (with cc, and with clang too when it is installed)
 # Case names: diag_* (diagnostics), model_* (analysis), emit_* (generated C).
 #
 # usage: tests/golden/run.sh [--update] PQGEN [CASE...]
@@ -95,6 +96,16 @@ for dir in tests/golden/*/; do
                 problems+=("stderr differs:")
                 problems+=("$(head -60 "$tmp/diff")")
             fi
+            # generate and diff analyze while they generate (-j 2): the same problems must
+            # stop them, reported the same way, and with one thread (-j 1) too.
+            for j in 1 2; do
+                run "$tmp/out" "$tmp/err" -j "$j" -f "$dir/pqgen.json" diff
+                [ $rc = 1 ] || problems+=("diff -j $j exited $rc, want 1")
+                if ! diff -u "$dir/stderr.txt" "$tmp/err" >"$tmp/diff"; then
+                    problems+=("stderr of diff -j $j differs from check's:")
+                    problems+=("$(head -30 "$tmp/diff")")
+                fi
+            done
         fi
     fi
 
@@ -118,11 +129,13 @@ for dir in tests/golden/*/; do
             [ $rc = 0 ] || problems+=("generate exited $rc:" "$(head -30 "$tmp/err")")
             [ -d "$dir/out" ] || problems+=("generate made no out/ folder (is \"out\": \"out\"?)")
         else
-            run "$tmp/out" "$tmp/err" -f "$dir/pqgen.json" diff
-            if [ $rc != 0 ]; then
-                problems+=("diff exited $rc, want 0:")
-                problems+=("$(head -60 "$tmp/out")" "$(head -20 "$tmp/err")")
-            fi
+            for j in 1 2; do
+                run "$tmp/out" "$tmp/err" -j "$j" -f "$dir/pqgen.json" diff
+                if [ $rc != 0 ]; then
+                    problems+=("diff -j $j exited $rc, want 0:")
+                    problems+=("$(head -60 "$tmp/out")" "$(head -20 "$tmp/err")")
+                fi
+            done
         fi
         for c in "$dir"/out/*.c; do
             [ -f "$c" ] || continue
