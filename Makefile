@@ -27,7 +27,8 @@ PG_INC  := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postg
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(PG_INC) -Iruntime $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-GEN_LIBS = -lpg_query -ljansson -lpq -lpthread
+# No -lpq: pqgen loads libpq with dlopen when vet runs (generator/vet_libpq.c).
+GEN_LIBS = -lpg_query -ljansson -lpthread -ldl
 RT_LIBS  = -lpq -lpthread -lm
 
 GEN_SRC  := $(sort $(wildcard generator/*.c))

@@ -158,8 +158,9 @@ main_out_dir(main_state *s)
 
 /* generate and diff: like main_analyze then emit_render, but the emitter takes each query as
  * soon as it is analyzed; with threaded, the query files are loaded and analyzed on a worker
- * thread (the two sides take about the same time). The result is the same: the emitter's problems are reported only when the analysis
- * found none, as if it had run after it. Returns 0 with s->files, or 1. */
+ * thread (the two sides take about the same time). The result is the same: the emitter's
+ * problems are reported only when the analysis found none, as if it had run after it. Returns 0
+ * with s->files, or 1. */
 static int
 main_analyze_render(main_state *s, const char *cfg_path, bool threaded)
 {

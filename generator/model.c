@@ -151,6 +151,10 @@ schema_catalog(const src_set *schema, diag_list *d)
     return cat;
 }
 
+/* A consumer that caught up is woken when this many queries wait for it (or at the end), not
+ * for each one: a futex wake per query made thousands of context switches on two CPUs. */
+#define HANDOFF_BATCH 16
+
 struct model_stream {
     catalog *cat;
     const src_set *queries;
@@ -160,7 +164,7 @@ struct model_stream {
     diag_list d;           /* the analysis' diagnostics, merged into the caller's by finish */
     json_t **done;         /* the analyzed queries in source order: owned, until finish */
     size_t n_done, n_taken;
-    bool finished, ok, threaded;
+    bool finished, ok, threaded, consumer_waiting;
     pthread_t thread;
     pthread_mutex_t mu;    /* guards n_done and finished, which the worker publishes */
     pthread_cond_t cv;
@@ -181,12 +185,15 @@ analyze_queries(const catalog *cat, const src_set *queries, diag_list *d, model_
             *ok = false;
         if (rc != 0)
             continue;
-        if (s) {
-            json_t *j = query_json(cat, st, &q, ok);
+        json_t *j = s ? query_json(cat, st, &q, ok) : NULL;
+        if (j) {
             pthread_mutex_lock(&s->mu);
             s->done[s->n_done++] = j;
-            pthread_cond_signal(&s->cv);
+            if (s->consumer_waiting && s->n_done - s->n_taken >= HANDOFF_BATCH)
+                pthread_cond_signal(&s->cv);
             pthread_mutex_unlock(&s->mu);
+        } else if (s) {
+            *ok = false;
         }
         analyze_query_free(&q);
     }
@@ -271,8 +278,12 @@ model_stream_next(void *stream)
     model_stream *s = stream;
     json_t *q = NULL;
     pthread_mutex_lock(&s->mu);
-    while (s->n_taken == s->n_done && !s->finished)
-        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->n_taken == s->n_done && !s->finished) {
+        s->consumer_waiting = true;
+        while (s->n_done - s->n_taken < HANDOFF_BATCH && !s->finished)
+            pthread_cond_wait(&s->cv, &s->mu);
+        s->consumer_waiting = false;
+    }
     if (s->n_taken < s->n_done)
         q = s->done[s->n_taken++];
     pthread_mutex_unlock(&s->mu);
@@ -288,10 +299,9 @@ model_stream_finish(model_stream *s, diag_list *d)
         pthread_join(s->thread, NULL);
     ok = s->ok && diag_list_append(d, &s->d) == 0;
     qs = json_object_get(s->model, "queries");
-    for (size_t i = 0; ok && i < s->n_done; i++) {
-        if (!s->done[i] || json_array_append(qs, s->done[i]) != 0)
+    for (size_t i = 0; ok && i < s->n_done; i++)
+        if (json_array_append(qs, s->done[i]) != 0)
             ok = false;
-    }
     if (ok) {
         model = s->model;
         s->model = NULL;

@@ -645,6 +645,13 @@ vet_run(const config *cfg, json_t *model, const src_set *schema, const src_set *
     c->queries = queries;
     if (parse_config(c, d) < 0)
         return -1;
+    char why[300];
+    if (vet_libpq_load(why, sizeof why) != 0) {
+        diag_add(d, DIAG_ERROR, NULL, 0,
+                 "install libpq (Debian: libpq5), or set PQGEN_LIBPQ to its file",
+                 "vet: cannot load libpq: %s", why);
+        return -1;
+    }
 
     vet_server srv;
     memset(&srv, 0, sizeof srv);

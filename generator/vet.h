@@ -41,8 +41,9 @@ int vet_run(const config *cfg, json_t *model, const src_set *schema, const src_s
 
 /* ---- internal to vet.c, vet_types.c, vet_fill.c and vet_plan.c ------------------------------ */
 
-#include <libpq-fe.h>
 #include <sys/types.h>
+
+#include "vet_libpq.h"
 
 typedef enum vet_rule_id {
     VET_SEQ_SCAN,

@@ -79,6 +79,11 @@ check "a generating-stage error fails generate with -j 1 and -j 2 alike" \
 "$pqgen" -j 0 generate >/dev/null 2>&1
 rc=$?
 check "-j 0 is a usage error (exit 2)" '[ $rc = 2 ]'
+PQGEN_LIBPQ=/nonexistent/libpq.so.5 "$pqgen" vet >/dev/null 2>nolibpq.err
+rc=$?
+check "vet without libpq fails with a message, not a crash (exit 1)" \
+    '[ $rc = 1 ] && grep -q "cannot load libpq" nolibpq.err'
+check "pqgen itself does not link libpq (vet loads it)" '! ldd "$pqgen" | grep -q libpq'
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

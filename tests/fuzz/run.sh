@@ -29,7 +29,7 @@ if [ -f scripts/embed-templates.sh ] && ls templates/*.mustache >/dev/null 2>&1;
 fi
 echo "fuzz: building $out/fuzz_analyze"
 clang "${flags[@]}" -o "$out/fuzz_analyze" tests/fuzz/fuzz_analyze.c "${srcs[@]}" \
-    -lpg_query -ljansson -lpq -lpthread -lm
+    -lpg_query -ljansson -lpthread -ldl -lm
 
 rm -f "$out"/seeds/*
 i=0
