@@ -85,6 +85,158 @@ types_str(actx *c, const aval *vals, int n)
     return s;
 }
 
+/* Where each argument of a call goes in a candidate's parameter list: positional ones in order,
+ * named ones (f(a => 1)) by name, as PostgreSQL matches them. params[k] is the k-th declared
+ * input name (NULL or "" when unnamed); n_required are the ones without a default. Returns the
+ * number of parameters the call then covers (slot[i] for argument i), or -1 when the names do
+ * not fit: unknown or repeated, or a parameter without a default left out. */
+static int
+place_args(const char *const *argname, int n, const char *const *params, int n_params,
+           int n_required, int *slot)
+{
+    bool used[100] = {false};
+    int len = 0;
+    for (int i = 0; i < n; i++) {
+        int p = i;
+        if (argname[i]) {
+            for (p = 0; p < n_params; p++)
+                if (params[p] && !strcmp(params[p], argname[i]))
+                    break;
+        }
+        if (p >= n_params || used[p])
+            return -1;
+        used[p] = true;
+        slot[i] = p;
+        if (p + 1 > len)
+            len = p + 1;
+    }
+    if (len < n_required)
+        return -1;
+    for (int p = 0; p < len; p++)
+        if (!used[p] && p < n_required)
+            return -1;
+    return len;
+}
+
+/* Every parameter name of the functions called name, for "did you mean". Returns the count
+ * (at most max). */
+static size_t
+param_names(const actx *c, const char *schema, const char *name, const char **out, size_t max)
+{
+    size_t n = 0, cnt = 0;
+    for (size_t k = 0; k < c->cat->n_funcs; k++) {
+        const cat_func *f = c->cat->funcs[k];
+        if (f->dropped || strcmp(f->name, name) || (schema && strcmp(f->schema, schema)))
+            continue;
+        for (size_t p = 0; p < f->n_args && n < max; p++)
+            if (f->args[p].name && f->args[p].name[0])
+                out[n++] = f->args[p].name;
+    }
+    const pgc_func *pf = schema ? NULL : pgc_funcs_by_name(name, &cnt);
+    for (size_t k = 0; pf && k < cnt; k++) {
+        if (!pgc_func_visible(&pf[k], c->cat->ext_mask) || !pf[k].argnames)
+            continue;
+        for (int p = 0; p < pf[k].nargs && n < max; p++)
+            if (pf[k].argnames[p][0])
+                out[n++] = pf[k].argnames[p];
+    }
+    return n;
+}
+
+/* Why no function fits the named arguments: a name no function of that name declares (with the
+ * closest declared one), or else a required parameter left out or a name given twice. */
+static void
+named_args_error(actx *c, const char *schema, const char *name, const char *const *argname,
+                 const int *argloc, int n, bool any_candidate)
+{
+    const char *known[512];
+    size_t n_known = param_names(c, schema, name, known, 512);
+    int first_named = -1;
+    for (int i = 0; i < n; i++) {
+        bool found = false;
+        if (!argname[i])
+            continue;
+        if (first_named < 0)
+            first_named = i;
+        for (size_t k = 0; k < n_known && !found; k++)
+            found = strcmp(known[k], argname[i]) == 0;
+        if (!found && any_candidate) {
+            const char *best = diag_closest(argname[i], known, n_known);
+            an_error(c, argloc[i], best ? an_printf(&c->ar, "did you mean \"%s\"?", best) : NULL,
+                     "function %s has no parameter named \"%s\"", name, argname[i]);
+            return;
+        }
+    }
+    an_error(c, first_named >= 0 ? argloc[first_named] : -1,
+             any_candidate ? "give every parameter without a default, each once"
+                           : "only functions that declare parameter names take named arguments",
+             "no function %s takes the named arguments given", name);
+}
+
+/* A call with named arguments, put in declaration order for the first function of that name
+ * whose parameter names fit (user-defined first, as resolution looks them up first): vals and
+ * ids are reordered, a left-out parameter with a default stands in as a value of its declared
+ * type, and *n becomes the count of parameters covered. Overload resolution then runs on the
+ * positional form. Returns false after reporting an error when no function fits. */
+static bool
+named_args(actx *c, const char *schema, const char *name, const char *const *argname,
+           const int *argloc, aval *vals, uint32_t *ids, int *n)
+{
+    const char *params[100];
+    int slot[100], len = -1;
+    cat_tref decl[100];
+    bool any_candidate = false;
+
+    for (size_t k = c->cat->n_funcs; len < 0 && k-- > 0;) {
+        const cat_func *f = c->cat->funcs[k];
+        if (f->dropped || strcmp(f->name, name) || (schema && strcmp(f->schema, schema)) ||
+            f->n_args > 100)
+            continue;
+        any_candidate = true;
+        for (size_t p = 0; p < f->n_args; p++) {
+            params[p] = f->args[p].name;
+            decl[p] = f->args[p].type;
+        }
+        len = place_args(argname, *n, params, (int)f->n_args,
+                         (int)(f->n_args - f->n_defaults), slot);
+    }
+    size_t cnt = 0;
+    const pgc_func *pf = schema ? NULL : pgc_funcs_by_name(name, &cnt);
+    for (size_t k = 0; len < 0 && pf && k < cnt; k++) {
+        const pgc_func *f = &pf[k];
+        if (!pgc_func_visible(f, c->cat->ext_mask) || !f->argnames)
+            continue;
+        any_candidate = true;
+        for (int p = 0; p < f->nargs; p++) {
+            params[p] = f->argnames[p];
+            decl[p] = cat_tref_builtin(f->args[p]);
+        }
+        len = place_args(argname, *n, params, f->nargs, f->nargs - f->ndefaults, slot);
+    }
+    if (len < 0) {
+        named_args_error(c, schema, name, argname, argloc, *n, any_candidate);
+        return false;
+    }
+    aval placed[100];
+    uint32_t placed_ids[100];
+    bool given[100] = {false};
+    for (int i = 0; i < *n; i++) {
+        placed[slot[i]] = vals[i];
+        placed_ids[slot[i]] = ids[i];
+        given[slot[i]] = true;
+    }
+    for (int p = 0; p < len; p++) {
+        if (!given[p]) {
+            placed[p] = an_val(decl[p], false);
+            placed_ids[p] = cat_tref_resolver_id(decl[p]);
+        }
+    }
+    memcpy(vals, placed, (size_t)len * sizeof *vals);
+    memcpy(ids, placed_ids, (size_t)len * sizeof *ids);
+    *n = len;
+    return true;
+}
+
 aval
 an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi)
 {
@@ -114,15 +266,25 @@ an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi)
     }
     aval vals[100];
     uint32_t ids[100], res[100];
-    bool anynull = false;
+    const char *argname[100];
+    int argloc[100];
+    bool anynull = false, named = false;
     for (int i = 0; i < n; i++) {
         const pnode *a = pn_at(args, i), *na;
-        if (pn_is(a, "NamedArgExpr", &na))
+        argname[i] = NULL;
+        argloc[i] = pn_loc(a);
+        if (pn_is(a, "NamedArgExpr", &na)) {
+            argname[i] = pn_str(na, "name");
+            argloc[i] = pn_loc(na);
+            named = true;
             a = pn_get(na, "arg");
+        }
         vals[i] = an_expr(c, sc, a);
         ids[i] = vals[i].unknown ? 0 : cat_tref_resolver_id(vals[i].t);
         anynull |= vals[i].nullable;
     }
+    if (named && !named_args(c, schema, name, argname, argloc, vals, ids, &n))
+        return an_unknown_val();
     if (fi) {
         fi->nargs = n;
         fi->args_nullable = anynull;
