@@ -111,13 +111,16 @@ set_list(actx *c, scope *sc, const cat_table *t, const pnode *list)
 
 /* A NOT NULL column without a default that the INSERT leaves out would get NULL and fail at
  * run time: reported at the column list (or the table name when there is none). Columns
- * whose NOT NULL comes from a domain are left alone: the domain may have a default. */
+ * whose NOT NULL comes from a domain are left alone: the domain may have a default; so are the
+ * tables with a BEFORE INSERT row trigger, which may fill them. */
 static void
 check_not_null(actx *c, const cat_table *t, const pnode *rv, const pnode *cols,
                const cat_column *const *tcols, size_t ncols, bool has_values)
 {
     const char *missing[8];
     size_t n = 0, more = 0;
+    if (t->n_insert_triggers > 0)
+        return;
     for (size_t i = 0; i < t->n_cols; i++) {
         const cat_column *col = &t->cols[i];
         if (!col->not_null || col->has_default || cat_tref_domain_not_null(col->type))

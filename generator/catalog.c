@@ -235,6 +235,9 @@ catalog_free(catalog *c)
         for (size_t k = 0; k < t->n_pk; k++)
             free(t->pk[k]);
         free(t->pk);
+        for (size_t k = 0; k < t->n_insert_triggers; k++)
+            free(t->insert_triggers[k]);
+        free(t->insert_triggers);
         cat_free_cols(t->cols, t->n_cols);
         free(t);
     }

@@ -44,6 +44,10 @@ typedef struct cat_table {
     cat_column *cols;
     size_t n_cols, cap_cols;
     bool dropped;
+    /* BEFORE INSERT ... FOR EACH ROW triggers by name: they may fill NOT NULL columns that an
+     * INSERT leaves out, so the analyzer does not report those. */
+    char **insert_triggers;
+    size_t n_insert_triggers;
 } cat_table;
 
 typedef enum cat_utype_kind { CAT_ENUM, CAT_DOMAIN, CAT_COMPOSITE } cat_utype_kind;

@@ -2,8 +2,9 @@
  * catalog_ddl.c - applies schema DDL to the catalog (catalog_apply): CREATE/ALTER/DROP/RENAME
  * of tables and the other objects DROP and RENAME name, with the errors PostgreSQL would give
  * on unknown or duplicate objects. Indexes and comments change nothing queries see but are
- * checked against the catalog; grants, triggers, DO... are ignored. Types, views, functions,
- * schemas and extensions are created in catalog_types.c.
+ * checked against the catalog; grants, DO... are ignored, and of triggers only BEFORE INSERT
+ * row triggers are kept (by name, per table). Types, views, functions, schemas and extensions
+ * are created in catalog_types.c.
  */
 #include "catalog_int.h"
 
@@ -417,6 +418,56 @@ cat_split_names(const pnode *names, const char **schema, const char **name)
     return *name != NULL;
 }
 
+/* pg_trigger's tgtype bits as CreateTrigStmt carries them in "timing" and "events" (AFTER is
+ * 0, which libpg_query leaves out of the JSON). */
+#define TRIGGER_TIMING_BEFORE 2
+#define TRIGGER_EVENT_INSERT 4
+
+/* CREATE TRIGGER: only BEFORE INSERT row triggers matter to queries (see cat_table). */
+static void
+create_trigger(cat_ddl *x, const pnode *ts)
+{
+    const pnode *rv = pn_obj(ts, "relation");
+    const char *name = pn_str(ts, "trigname"), *rel = pn_str(rv, "relname");
+    cat_table *t = rel ? catalog_table(x->c, cat_rv_schema(rv), rel) : NULL;
+    if (!t && rel) {
+        char hb[160];
+        cat_ddl_error(x, pn_loc(rv), closest_table(x->c, rel, hb, sizeof hb),
+                      "relation \"%s\" does not exist", rel);
+        return;
+    }
+    if (!pn_bool(ts, "row") || !(pn_int(ts, "timing", 0) & TRIGGER_TIMING_BEFORE) ||
+        !(pn_int(ts, "events", 0) & TRIGGER_EVENT_INSERT) || !name)
+        return;
+    size_t cap = t ? t->n_insert_triggers : 0;
+    char *copy;
+    if (!t || !cat_grow((void **)&t->insert_triggers, sizeof *t->insert_triggers, &cap,
+                        t->n_insert_triggers + 1) ||
+        !(copy = cat_xstrdup(name)))
+        return;
+    t->insert_triggers[t->n_insert_triggers++] = copy;
+}
+
+/* DROP TRIGGER name ON table: objects are [table..., name]. */
+static void
+drop_trigger(cat_ddl *x, const pnode *items)
+{
+    size_t n = pn_len(items);
+    if (n < 2)
+        return;
+    const char *name = pn_sval(pn_at(items, n - 1));
+    const char *rel = pn_sval(pn_at(items, n - 2));
+    const char *schema = n >= 3 ? pn_sval(pn_at(items, n - 3)) : NULL;
+    cat_table *t = rel ? catalog_table(x->c, schema, rel) : NULL;
+    for (size_t k = 0; t && name && k < t->n_insert_triggers; k++) {
+        if (strcmp(t->insert_triggers[k], name) != 0)
+            continue;
+        free(t->insert_triggers[k]);
+        t->insert_triggers[k] = t->insert_triggers[--t->n_insert_triggers];
+        return;
+    }
+}
+
 static void
 drop_objects(cat_ddl *x, const pnode *ds)
 {
@@ -428,7 +479,10 @@ drop_objects(cat_ddl *x, const pnode *ds)
     for (size_t i = 0; i < pn_len(objs); i++) {
         const pnode *o = pn_at(objs, i), *in;
         const char *schema = NULL, *name = NULL;
-        if (!strcmp(rt, "OBJECT_TABLE") || !strcmp(rt, "OBJECT_VIEW") ||
+        if (!strcmp(rt, "OBJECT_TRIGGER")) {
+            if (pn_is(o, "List", &in))
+                drop_trigger(x, pn_list(in, "items"));
+        } else if (!strcmp(rt, "OBJECT_TABLE") || !strcmp(rt, "OBJECT_VIEW") ||
             !strcmp(rt, "OBJECT_MATVIEW") || !strcmp(rt, "OBJECT_FOREIGN_TABLE")) {
             if (!pn_is(o, "List", &in) || !cat_split_names(pn_list(in, "items"), &schema, &name))
                 continue;
@@ -786,7 +840,9 @@ catalog_apply(catalog *c, const pnode *stmt, const src_stmt *st, diag_list *d)
         create_index(&x, in);
     else if (pn_kind_is(k, "CommentStmt"))
         comment_on(&x, in);
-    /* everything else (grants, triggers, DO, seed data...) changes nothing a query can see */
+    else if (pn_kind_is(k, "CreateTrigStmt"))
+        create_trigger(&x, in);
+    /* everything else (grants, DO, seed data...) changes nothing a query can see */
     if (cat_alloc_failed)
         c->oom = true;
     cat_alloc_failed = false;
