@@ -157,6 +157,15 @@ tsan: deps
 	    $(TSAN_TESTS:%=build/tsan/tests/integration/%)
 	@TSAN_OPTIONS=halt_on_error=1 build/tsan/pqgen -j 2 diff >/dev/null && \
 	    echo "tsan: pqgen -j 2 diff of generated/: no race"
+	@TSAN_OPTIONS=halt_on_error=1 build/tsan/pqgen -j 2 \
+	    -f tests/golden/emit_user_templates/pqgen.json diff >/dev/null && \
+	    echo "tsan: pqgen -j 2 diff with user templates reading lazy model members: no race"
+	@rm -rf build/tsan/app && mkdir -p build/tsan/app && \
+	    sed -e 's|"schema"\]|"../../../schema"]|' -e 's|"queries"\]|"../../../queries"]|' \
+	    pqgen.json >build/tsan/app/pqgen.json && \
+	    TSAN_OPTIONS=halt_on_error=1 build/tsan/pqgen -j 2 -f build/tsan/app/pqgen.json \
+	    generate 2>/dev/null && \
+	    echo "tsan: pqgen -j 2 generate (threaded writer) into a new folder: no race"
 	@TSAN_OPTIONS=halt_on_error=1 bash scripts/with-pg.sh bash scripts/run-tests.sh tsan \
 	    $(TSAN_TESTS:%=build/tsan/tests/integration/%)
 

@@ -8,6 +8,9 @@
 #include "emit.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -64,29 +67,8 @@ cmp_str(const void *a, const void *b)
 char *
 emit_read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (cap - len < 4096) {
-            char *p = realloc(buf, cap = cap ? cap * 2 : 8192);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = p;
-        }
-        n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
+    size_t len;
+    return emit_read_all(path, &len);
 }
 
 /* Loads DIR/ *.mustache in name order. */
@@ -177,54 +159,224 @@ blank(const char *s)
     return true;
 }
 
-static int
-render_one(emit_ctx *cx, template *t, const char *file_name, const tv *data, const char *out_name,
-           emit_file **files, size_t *n_files)
-{
+/* One output file: a template rendered over some data. */
+typedef struct render_task {
+    size_t tmpl;        /* index into the template set */
+    const tv *data;
+    char *path;         /* the output's name; moved into the files when kept */
+    char *out;          /* the rendered text (NULL: nothing to write) */
+    bool failed;        /* err says why */
     template_error err;
-    char *out = NULL;
-    size_t i;
+} render_task;
 
-    if (template_render_parsed(t, data, &out, &err) != 0) {
-        emit_error(cx, NULL, "%s:%d: template error: %s", err.file, err.line, err.message);
-        return -1;
+/* The renders of one run, shared by the threads that do them (each with its own parsed
+ * templates: a template caches its partials while rendering). */
+typedef struct render_job {
+    const tmpl_set *set;
+    const template_options *opts; /* per template of the set */
+    render_task *tasks;
+    size_t n_tasks;
+    atomic_size_t next;           /* the next task to take */
+    emit_writer *writer;          /* gets each file as soon as it is rendered, or NULL */
+} render_job;
+
+/* Parses every template of the set that renders a file (NULL where it fails). Caller owns;
+ * release with free_templates(). */
+static template **
+parse_templates(const render_job *job, template_error *errs)
+{
+    template **t = calloc(job->set->n ? job->set->n : 1, sizeof *t);
+    template_error scratch;
+    for (size_t i = 0; t && i < job->set->n; i++)
+        if (job->set->names[i][0] != '_')
+            t[i] = template_parse(job->set->texts[i], &job->opts[i], errs ? &errs[i] : &scratch);
+    return t;
+}
+
+static void
+free_templates(template **t, size_t n)
+{
+    for (size_t i = 0; t && i < n; i++)
+        template_free(t[i]);
+    free(t);
+}
+
+/* Renders tasks until none is left. With scratch, the derived model is read-only (another
+ * thread renders from it too): lazy members are converted into scratch. */
+static void
+render_tasks(render_job *job, template **tmpls, tv_arena *scratch)
+{
+    size_t k;
+    if (scratch)
+        tv_read_only_begin(scratch);
+    while ((k = atomic_fetch_add(&job->next, 1)) < job->n_tasks) {
+        render_task *rt = &job->tasks[k];
+        if (rt->failed)
+            continue;
+        if (!tmpls || template_render_parsed(tmpls[rt->tmpl], rt->data, &rt->out, &rt->err)) {
+            rt->failed = true;
+            if (!tmpls)
+                snprintf(rt->err.message, sizeof rt->err.message, "out of memory");
+            continue;
+        }
+        /* A template that renders to nothing (an option switched off) writes no file. */
+        if (blank(rt->out)) {
+            free(rt->out);
+            rt->out = NULL;
+        } else if (job->writer) {
+            emit_file f = {rt->path, rt->out, strlen(rt->out)};
+            emit_writer_add(job->writer, &f);
+        }
     }
-    /* A template that renders to nothing (an option switched off) writes no file. */
-    if (blank(out)) {
-        free(out);
-        return 0;
+    if (scratch)
+        tv_read_only_end();
+}
+
+static void *
+render_helper(void *arg)
+{
+    render_job *job = arg;
+    template **tmpls = parse_templates(job, NULL);
+    tv_arena *scratch = tv_arena_new();
+    render_tasks(job, scratch ? tmpls : NULL, scratch);
+    tv_arena_free(scratch);
+    free_templates(tmpls, job->set->n);
+    return NULL;
+}
+
+/* Renders every file of the set over derived: queries.h and queries.c once per query file
+ * (with "query_file" added to the root), the others once; on a second thread when threaded.
+ * Files come out in template order, then query-file order, whatever thread rendered them. */
+static void
+render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_file **files,
+           size_t *n_files)
+{
+    partials pp = {set};
+    template_options *opts = calloc(set->n ? set->n : 1, sizeof *opts);
+    template_error *errs = calloc(set->n ? set->n : 1, sizeof *errs);
+    char **file_names = calloc(set->n ? set->n : 1, sizeof *file_names);
+    render_job job = {.set = set, .opts = opts, .writer = cx->io ? cx->io->writer : NULL};
+    template **tmpls = NULL;
+    size_t i, k, cap = 0;
+    pthread_t helper;
+    tv_arena *scratch = NULL; /* this thread's, while another renders too */
+    bool helping = false, oom = true; /* until the renders are done */
+
+    if (!opts || !errs || !file_names)
+        goto done;
+    for (i = 0; i < set->n; i++) {
+        file_names[i] = malloc(strlen(set->names[i]) + 10);
+        if (!file_names[i])
+            goto done;
+        tv_format(file_names[i], strlen(set->names[i]) + 10, "%s.mustache", set->names[i]);
+        opts[i] = (template_options){0, 1, load_partial, &pp, file_names[i]};
     }
-    for (i = 0; i < *n_files; i++)
-        if (strcmp((*files)[i].path, out_name) == 0) {
+    if (!(tmpls = parse_templates(&job, errs)))
+        goto done;
+    for (i = 0; i < set->n; i++) {
+        const char *name = set->names[i];
+        bool per_file = strcmp(name, "queries.h") == 0 || strcmp(name, "queries.c") == 0;
+        tv *qfs = per_file ? tv_get(derived, "query_files") : NULL;
+        size_t n = per_file ? tv_len(qfs) : 1;
+        if (name[0] == '_')
+            continue;
+        for (k = 0; k < n; k++) {
+            render_task *rt;
+            char out_name[300];
+            tv *data = derived;
+            if (job.n_tasks == cap) {
+                render_task *t = realloc(job.tasks, (cap = cap ? cap * 2 : 64) * sizeof *t);
+                if (!t)
+                    goto done;
+                job.tasks = t;
+            }
+            rt = &job.tasks[job.n_tasks];
+            memset(rt, 0, sizeof *rt);
+            rt->tmpl = i;
+            if (per_file) {
+                /* The root with "query_file" added: a shallow copy, so the derived model stays
+                 * as it is. */
+                tv *qf = tv_at(qfs, k);
+                data = tv_obj_copy(cx->a, derived);
+                tv_set(data, "query_file", qf);
+                tv_format(out_name, sizeof out_name, "%s%s", emit_sv(qf, "base"), name + 7);
+            } else if (strncmp(name, "prefix.", 7) == 0) {
+                tv_format(out_name, sizeof out_name, "%s%s", cx->prefix, name + 6);
+            } else {
+                tv_format(out_name, sizeof out_name, "%s", name);
+            }
+            rt->data = data;
+            if (!(rt->path = strdup(out_name)))
+                goto done;
+            if (!tmpls[i]) {
+                /* Reported once per output, as rendering each would. */
+                rt->failed = true;
+                rt->err = errs[i];
+            }
+            job.n_tasks++;
+        }
+    }
+    if (threaded && job.n_tasks > 1 && (scratch = tv_arena_new()) != NULL)
+        helping = pthread_create(&helper, NULL, render_helper, &job) == 0;
+    render_tasks(&job, tmpls, helping ? scratch : NULL);
+    if (helping)
+        pthread_join(helper, NULL);
+
+    for (k = 0; k < job.n_tasks; k++) {
+        render_task *rt = &job.tasks[k];
+        if (rt->failed) {
+            emit_error(cx, NULL, "%s:%d: template error: %s", rt->err.file, rt->err.line,
+                       rt->err.message);
+            continue;
+        }
+        if (!rt->out)
+            continue;
+        for (i = 0; i < *n_files; i++)
+            if (strcmp((*files)[i].path, rt->path) == 0)
+                break;
+        if (i < *n_files) {
             emit_error(cx, "rename the query file or the template",
-                       "two outputs are named %s (the second from %s)", out_name, file_name);
-            free(out);
-            return -1;
+                       "two outputs are named %s (the second from %s)", rt->path,
+                       file_names[rt->tmpl]);
+            continue;
         }
-    {
-        char *p = strdup(out_name);
-        if (!p || add_file(files, n_files, p, out) != 0) {
-            free(p);
-            free(out);
-            return -1;
-        }
+        if (add_file(files, n_files, rt->path, rt->out) != 0)
+            goto done;
+        rt->path = rt->out = NULL;
     }
-    return 0;
+    oom = false;
+done:
+    if (oom)
+        emit_error(cx, NULL, "out of memory while rendering");
+    /* The writer borrows the texts it was given, kept or not. */
+    if (job.writer)
+        emit_writer_wait(job.writer);
+    for (k = 0; k < job.n_tasks; k++) {
+        free(job.tasks[k].path);
+        free(job.tasks[k].out);
+    }
+    free(job.tasks);
+    tv_arena_free(scratch);
+    free_templates(tmpls, set->n);
+    for (i = 0; file_names && i < set->n; i++)
+        free(file_names[i]);
+    free(file_names);
+    free(errs);
+    free(opts);
 }
 
 int
 emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_files, diag_list *d)
 {
-    return emit_render_from(model, NULL, NULL, cfg, files, n_files, d);
+    return emit_render_from(model, NULL, cfg, files, n_files, d);
 }
 
 int
-emit_render_from(json_t *model, emit_query_source next, void *userdata, const config *cfg,
-                 emit_file **files, size_t *n_files, diag_list *d)
+emit_render_from(json_t *model, const emit_stream *io, const config *cfg, emit_file **files,
+                 size_t *n_files, diag_list *d)
 {
     emit_ctx cx;
     tmpl_set set = {0};
-    partials pp;
     tv *derived = NULL;
     size_t i;
     int rc = -1;
@@ -233,8 +385,7 @@ emit_render_from(json_t *model, emit_query_source next, void *userdata, const co
     *n_files = 0;
     if (emit_ctx_init(&cx, model, cfg, d) != 0)
         goto done;
-    cx.next_query = next;
-    cx.next_query_data = userdata;
+    cx.io = io;
 
     if (cfg->templates) {
         size_t n = strlen(cfg->dir ? cfg->dir : "") + strlen(cfg->templates) + 2;
@@ -261,54 +412,7 @@ emit_render_from(json_t *model, emit_query_source next, void *userdata, const co
     if (!derived || cx.errors > 0)
         goto done;
 
-    pp.set = &set;
-    for (i = 0; i < set.n; i++) {
-        const char *name = set.names[i];
-        char out_name[300], file_name[300];
-        template_options opt = {0};
-        template_error err;
-        template *t;
-
-        if (name[0] == '_')
-            continue;
-        tv_format(file_name, sizeof file_name, "%s.mustache", name);
-        opt.escape_html = 0;
-        opt.strict_partials = 1;
-        opt.partial = load_partial;
-        opt.partial_userdata = &pp;
-        opt.name = file_name;
-        t = template_parse(set.texts[i], &opt, &err);
-        if (strcmp(name, "queries.h") == 0 || strcmp(name, "queries.c") == 0) {
-            /* The root with "query_file" added: a shallow copy, so the derived model stays
-             * as it is. */
-            tv *qf, *qfs = tv_get(derived, "query_files");
-            size_t k;
-            tv_foreach (qfs, k, qf) {
-                tv *data = tv_obj_copy(cx.a, derived);
-                if (!t) {
-                    /* Reported once per file, as rendering each would. */
-                    emit_error(&cx, NULL, "%s:%d: template error: %s", err.file, err.line,
-                               err.message);
-                    continue;
-                }
-                tv_set(data, "query_file", qf);
-                tv_format(out_name, sizeof out_name, "%s%s", emit_sv(qf, "base"), name + 7);
-                render_one(&cx, t, file_name, data, out_name, files, n_files);
-            }
-            template_free(t);
-            continue;
-        }
-        if (!t) {
-            emit_error(&cx, NULL, "%s:%d: template error: %s", err.file, err.line, err.message);
-            continue;
-        }
-        if (strncmp(name, "prefix.", 7) == 0)
-            tv_format(out_name, sizeof out_name, "%s%s", cx.prefix, name + 6);
-        else
-            tv_format(out_name, sizeof out_name, "%s", name);
-        render_one(&cx, t, file_name, derived, out_name, files, n_files);
-        template_free(t);
-    }
+    render_all(&cx, &set, derived, io && io->threaded, files, n_files);
     if (tv_arena_oom(cx.a))
         goto done;
     rc = cx.errors > 0 ? -1 : 0;

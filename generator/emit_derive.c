@@ -740,12 +740,12 @@ file_base(const char *path)
     return id;
 }
 
-/* Query i of the model, or NULL after the last (taken from cx->next_query in order). */
+/* Query i of the model, or NULL after the last (taken from cx->io in order, when it says). */
 static json_t *
 next_query(emit_ctx *cx, size_t i)
 {
-    if (cx->next_query)
-        return cx->next_query(cx->next_query_data);
+    if (cx->io && cx->io->next_query)
+        return cx->io->next_query(cx->io->next_query_data);
     return json_array_get(json_object_get(cx->model, "queries"), i);
 }
 

@@ -1,8 +1,7 @@
 /*
- * emit_diff.c - `pqgen diff` and `pqgen generate`'s writer: compares rendered files with the
- * output directory (a Myers line diff printed as a unified diff), and writes only the files
- * whose content changed, so mtimes (and make) see no change when there is none.
- * Rendering is emit.c's; this file only reads, compares and writes.
+ * emit_diff.c - `pqgen diff`: compares rendered files with the output directory (a Myers line
+ * diff printed as a unified diff) and lists the files pqgen would not write. Rendering is
+ * emit.c's, writing emit_write.c's; this file only reads and compares.
  */
 #include "emit.h"
 
@@ -22,8 +21,8 @@ typedef struct line {
     size_t len; /* including the '\n', when there is one */
 } line;
 
-static char *
-path_join(const char *dir, const char *name)
+char *
+emit_path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *s = malloc(n);
@@ -32,11 +31,10 @@ path_join(const char *dir, const char *name)
     return s;
 }
 
-/* Reads a whole file. Returns NULL (errno set) when it cannot. Caller owns; release with
- * free(). Plain read(2) into one block sized by fstat: no stdio buffer, whose allocation after
- * the emit stage's many frees made glibc consolidate its fastbins (see tests/bench/RESULTS.md). */
-static char *
-read_all(const char *path, size_t *len)
+/* Plain read(2) into one block sized by fstat: no stdio buffer, whose allocation after the
+ * emit stage's many frees made glibc consolidate its fastbins (see tests/bench/RESULTS.md). */
+char *
+emit_read_all(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -76,100 +74,6 @@ read_all(const char *path, size_t *len)
     buf[*len] = '\0';
     close(fd);
     return buf;
-}
-
-/* Writes len bytes to a new file at path. Returns 0 or -1 (errno set). */
-static int
-write_all(const char *path, const char *p, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return -1;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return close(fd);
-}
-
-static int
-mkdirs(const char *dir)
-{
-    char *d = strdup(dir), *p;
-    int rc = 0;
-
-    if (!d)
-        return -1;
-    for (p = d + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(d, 0777) != 0 && errno != EEXIST)
-                rc = -1;
-            *p = '/';
-        }
-    if (mkdir(d, 0777) != 0 && errno != EEXIST)
-        rc = -1;
-    free(d);
-    return rc;
-}
-
-int
-emit_write(const char *out_dir, const emit_file *files, size_t n_files, int *n_written)
-{
-    size_t i;
-    int written = 0;
-
-    if (n_written)
-        *n_written = 0;
-    if (mkdirs(out_dir) != 0) {
-        fprintf(stderr, "pqgen: cannot create %s: %s\n", out_dir, strerror(errno));
-        return -1;
-    }
-    for (i = 0; i < n_files; i++) {
-        char *path = path_join(out_dir, files[i].path), *tmp, *old;
-        size_t old_len;
-        int wrote;
-
-        if (!path)
-            return -1;
-        old = read_all(path, &old_len);
-        if (old && old_len == files[i].len && memcmp(old, files[i].content, old_len) == 0) {
-            free(old);
-            free(path);
-            continue;
-        }
-        free(old);
-        /* Write beside the target and rename, so a reader never sees half a file. */
-        tmp = malloc(strlen(path) + 16);
-        if (!tmp) {
-            free(path);
-            return -1;
-        }
-        snprintf(tmp, strlen(path) + 16, "%s.pqgen-tmp", path);
-        wrote = write_all(tmp, files[i].content, files[i].len);
-        if (wrote != 0 || rename(tmp, path) != 0) {
-            fprintf(stderr, "pqgen: cannot write %s: %s\n", path, strerror(errno));
-            unlink(tmp);
-            free(tmp);
-            free(path);
-            return -1;
-        }
-        free(tmp);
-        free(path);
-        written++;
-    }
-    if (n_written)
-        *n_written = written;
-    return 0;
 }
 
 static line *
@@ -419,12 +323,12 @@ emit_diff(const char *out_dir, const emit_file *files, size_t n_files, FILE *out
     DIR *d;
 
     for (i = 0; i < n_files; i++) {
-        char *path = path_join(out_dir, files[i].path), *old;
+        char *path = emit_path_join(out_dir, files[i].path), *old;
         size_t old_len;
 
         if (!path)
             return -1;
-        old = read_all(path, &old_len);
+        old = emit_read_all(path, &old_len);
         if (!old && errno != ENOENT) {
             fprintf(stderr, "pqgen: cannot read %s: %s\n", path, strerror(errno));
             free(path);

@@ -131,8 +131,7 @@ typedef struct emit_name_set {
 typedef struct emit_ctx {
     const config *cfg;
     json_t *model;       /* borrowed */
-    emit_query_source next_query; /* NULL: the queries are model["queries"] */
-    void *next_query_data;
+    const emit_stream *io;         /* NULL: queries from model["queries"], files only returned */
     diag_list *d;
     const char *prefix;  /* "db" */
     char *upper_prefix;  /* "DB" */
@@ -193,5 +192,13 @@ tv *emit_migrations(emit_ctx *cx);
 /* The whole file at path, NUL-terminated, or NULL (unreadable or out of memory).
  * Caller owns; release with free(). */
 char *emit_read_text(const char *path);
+
+/* ---- emit_diff.c ---- */
+
+/* dir + "/" + name. Caller owns; release with free(). NULL on out of memory. */
+char *emit_path_join(const char *dir, const char *name);
+/* A whole file, NUL-terminated, its length in *len. Returns NULL (errno set) when it cannot be
+ * read. Caller owns; release with free(). */
+char *emit_read_all(const char *path, size_t *len);
 
 #endif

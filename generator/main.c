@@ -74,11 +74,14 @@ typedef struct main_state {
     emit_file *files;
     size_t n_files;
     char *out_dir;
+    emit_writer *writer; /* generate with threads: writes each file as it is rendered */
 } main_state;
 
 static void
 main_state_free(main_state *s)
 {
+    if (s->writer)
+        emit_writer_finish(s->writer, false, NULL);
     emit_files_free(s->files, s->n_files);
     json_decref(s->model);
     source_set_free(&s->queries);
@@ -88,14 +91,14 @@ main_state_free(main_state *s)
     free(s->out_dir);
 }
 
-/* Loads the query sources into s->queries (a model_load_fn). Returns 0, or -1 on out of
- * memory. */
+/* Loads the query sources into s->queries, telling added of each file (a model_load_fn).
+ * Returns 0, or -1 on out of memory. */
 static int
-main_load_queries(void *state, diag_list *d)
+main_load_queries(void *state, diag_list *d, src_file_fn added, void *added_data)
 {
     main_state *s = state;
-    return source_load(s->cfg.dir, (const char *const *)s->cfg.queries, s->cfg.n_queries,
-                       SRC_QUERIES, &s->queries, d);
+    return source_load_each(s->cfg.dir, (const char *const *)s->cfg.queries, s->cfg.n_queries,
+                            SRC_QUERIES, &s->queries, d, added, added_data);
 }
 
 /* Loads the config and the schema sources, and the query sources too when with_queries.
@@ -108,7 +111,7 @@ main_load(main_state *s, const char *cfg_path, bool with_queries)
     if (source_load(s->cfg.dir, (const char *const *)s->cfg.schema, s->cfg.n_schema, SRC_SCHEMA,
                     &s->schema, &s->d) < 0)
         return EXIT_FAIL;
-    if (with_queries && main_load_queries(s, &s->d) < 0)
+    if (with_queries && main_load_queries(s, &s->d, NULL, NULL) < 0)
         return EXIT_FAIL;
     return EXIT_OK;
 }
@@ -162,28 +165,29 @@ main_out_dir(main_state *s)
  * problems are reported only when the analysis found none, as if it had run after it. Returns 0
  * with s->files, or 1. */
 static int
-main_analyze_render(main_state *s, const char *cfg_path, bool threaded)
+main_analyze_render(main_state *s, const char *cfg_path, bool threaded, bool writing)
 {
     diag_list emit_d = {0};
     model_stream *ms;
     int emit_rc;
 
-    if (main_load(s, cfg_path, false) != EXIT_OK)
+    if (main_load(s, cfg_path, false) != EXIT_OK || main_out_dir(s) != EXIT_OK)
+        return EXIT_FAIL;
+    if (writing && threaded && !(s->writer = emit_writer_start(s->out_dir, true)))
         return EXIT_FAIL;
     if (!(ms = model_stream_start(&s->schema, &s->queries, main_load_queries, s, &s->d,
                                   threaded)))
         return main_out_of_memory();
-    emit_rc = emit_render_from(model_stream_model(ms), model_stream_next, ms, &s->cfg, &s->files,
-                               &s->n_files, &emit_d);
+    emit_stream io = {model_stream_next, ms, s->writer, threaded};
+    emit_rc = emit_render_from(model_stream_model(ms), &io, &s->cfg, &s->files, &s->n_files,
+                               &emit_d);
     s->model = model_stream_finish(ms, &s->d);
     if (!s->model || (!s->d.n_errors && diag_list_append(&s->d, &emit_d) != 0)) {
         diag_list_free(&emit_d);
         return main_out_of_memory();
     }
     diag_list_free(&emit_d);
-    if (emit_rc < 0 || s->d.n_errors)
-        return EXIT_FAIL;
-    return main_out_dir(s);
+    return emit_rc < 0 || s->d.n_errors ? EXIT_FAIL : EXIT_OK;
 }
 
 static void *
@@ -201,7 +205,7 @@ main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_ou
     main_state s;
     memset(&s, 0, sizeof s);
     bool render = strcmp(cmd, "generate") == 0 || strcmp(cmd, "diff") == 0;
-    int rc = render ? main_analyze_render(&s, cfg_path, jobs > 1)
+    int rc = render ? main_analyze_render(&s, cfg_path, jobs > 1, strcmp(cmd, "generate") == 0)
                     : main_analyze(&s, cfg_path, strcmp(cmd, "check") != 0);
     if (rc == EXIT_OK && strcmp(cmd, "model") == 0) {
         diag_print(&s.d, stderr);
@@ -227,8 +231,14 @@ main_run(const char *cmd, const char *cfg_path, const char *db_url, bool json_ou
     }
     diag_print(&s.d, stderr);
     if (rc == EXIT_OK && strcmp(cmd, "generate") == 0) {
-        int written = 0;
-        if (emit_write(s.out_dir, s.files, s.n_files, &written) < 0)
+        int written = 0, w;
+        if (s.writer) {
+            w = emit_writer_finish(s.writer, true, &written);
+            s.writer = NULL;
+        } else {
+            w = emit_write(s.out_dir, s.files, s.n_files, &written);
+        }
+        if (w < 0)
             rc = EXIT_FAIL;
         else
             fprintf(stderr, "wrote %d of %zu files in %s\n", written, s.n_files, s.out_dir);
@@ -474,5 +484,13 @@ main(int argc, char **argv)
      * (16-24% of generate's wall time in tests/bench/RESULTS.md; 9% of it on the bench corpus
      * once parse trees stopped being jansson DOMs). */
     mallopt(M_MXFAST, 0);
+    /* Keep freed memory instead of giving it back to the kernel, serve big blocks from the
+     * heap instead of mmap, and grow heaps 64 MB (of address space) at a time: pqgen is
+     * short-lived, and with the analysis worker each trim, munmap or heap growth (2,000
+     * mprotect calls on the bench corpus) took the address-space lock or a TLB shootdown on
+     * the other CPU (together about 10% of generate's wall time). */
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
     exit(main_dispatch(argc, argv));
 }

@@ -163,21 +163,48 @@ struct model_stream {
     json_t *model;         /* {"catalog": ..., "queries": []}: the array is filled by finish */
     diag_list d;           /* the analysis' diagnostics, merged into the caller's by finish */
     json_t **done;         /* the analyzed queries in source order: owned, until finish */
-    size_t n_done, n_taken;
+    size_t n_done, cap_done, n_taken;
     bool finished, ok, threaded, consumer_waiting;
+    bool worker_ok;        /* the worker's own: no out of memory so far */
     pthread_t thread;
     pthread_mutex_t mu;    /* guards n_done and finished, which the worker publishes */
     pthread_cond_t cv;
 };
 
-/* Analyzes every query. With s, each analyzed query's JSON is published to s->done (the
- * consumer may take it at once); without, only the diagnostics are wanted (pqgen check).
- * Reads cat and queries only: the analysis keeps its state in the an_query. */
-static void
-analyze_queries(const catalog *cat, const src_set *queries, diag_list *d, model_stream *s,
-                bool *ok)
+/* Hands j over to the consumer (the array grows under the lock the consumer reads it under).
+ * Returns false on out of memory (j is released). */
+static bool
+stream_publish(model_stream *s, json_t *j)
 {
-    for (size_t i = 0; *ok && queries && i < queries->n_stmts; i++) {
+    bool ok = true;
+    pthread_mutex_lock(&s->mu);
+    if (s->n_done == s->cap_done) {
+        size_t cap = s->cap_done ? s->cap_done * 2 : 256;
+        json_t **d = realloc(s->done, cap * sizeof *d);
+        if (d) {
+            s->done = d;
+            s->cap_done = cap;
+        }
+        ok = d != NULL;
+    }
+    if (ok)
+        s->done[s->n_done++] = j;
+    if (s->consumer_waiting && s->n_done - s->n_taken >= HANDOFF_BATCH)
+        pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    if (!ok)
+        json_decref(j);
+    return ok;
+}
+
+/* Analyzes queries->stmts[first..]. With s, each analyzed query's JSON is handed to the
+ * consumer at once; without, only the diagnostics are wanted (pqgen check). Reads cat and
+ * queries only: the analysis keeps its state in the an_query. */
+static void
+analyze_queries(const catalog *cat, const src_set *queries, size_t first, diag_list *d,
+                model_stream *s, bool *ok)
+{
+    for (size_t i = first; *ok && queries && i < queries->n_stmts; i++) {
         const src_stmt *st = &queries->stmts[i];
         an_query q;
         int rc = analyze_query(cat, st, &q, d);
@@ -185,32 +212,37 @@ analyze_queries(const catalog *cat, const src_set *queries, diag_list *d, model_
             *ok = false;
         if (rc != 0)
             continue;
-        json_t *j = s ? query_json(cat, st, &q, ok) : NULL;
-        if (j) {
-            pthread_mutex_lock(&s->mu);
-            s->done[s->n_done++] = j;
-            if (s->consumer_waiting && s->n_done - s->n_taken >= HANDOFF_BATCH)
-                pthread_cond_signal(&s->cv);
-            pthread_mutex_unlock(&s->mu);
-        } else if (s) {
-            *ok = false;
+        if (s) {
+            json_t *j = query_json(cat, st, &q, ok);
+            if (!j || !stream_publish(s, j))
+                *ok = false;
         }
         analyze_query_free(&q);
     }
+}
+
+/* A query file was loaded (a src_file_fn): its statements are analyzed before the next file is
+ * read, so that the consumer gets the first queries early. */
+static void
+stream_file_added(void *arg, const src_set *set, size_t first)
+{
+    model_stream *s = arg;
+    analyze_queries(s->cat, set, first, &s->d, s, &s->worker_ok);
 }
 
 static void *
 stream_worker(void *arg)
 {
     model_stream *s = arg;
-    bool ok = !s->load || s->load(s->load_data, &s->d) == 0;
-    if (ok && s->queries && s->queries->n_stmts) {
-        s->done = calloc(s->queries->n_stmts, sizeof *s->done);
-        ok = s->done != NULL;
+    s->worker_ok = true;
+    if (s->load) {
+        if (s->load(s->load_data, &s->d, stream_file_added, s) != 0)
+            s->worker_ok = false;
+    } else {
+        analyze_queries(s->cat, s->queries, 0, &s->d, s, &s->worker_ok);
     }
-    analyze_queries(s->cat, s->queries, &s->d, s, &ok);
     pthread_mutex_lock(&s->mu);
-    s->ok = ok;
+    s->ok = s->worker_ok;
     s->finished = true;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
@@ -317,7 +349,7 @@ model_check(const src_set *schema, const src_set *queries, diag_list *d)
     catalog *cat = schema_catalog(schema, d);
     if (!cat)
         return -1;
-    analyze_queries(cat, queries, d, NULL, &ok);
+    analyze_queries(cat, queries, 0, d, NULL, &ok);
     catalog_free(cat);
     return ok ? 0 : -1;
 }

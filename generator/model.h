@@ -27,9 +27,10 @@ int model_check(const src_set *schema, const src_set *queries, diag_list *d);
  * sources, which must stay unchanged until model_stream_finish. */
 typedef struct model_stream model_stream;
 /* Loads the query sources into the src_set given to model_stream_start, on the worker (their
- * splitting then runs beside the caller's work too). Problems go to d. Returns 0, or -1 on out
- * of memory. */
-typedef int (*model_load_fn)(void *data, diag_list *d);
+ * splitting then runs beside the caller's work too), calling added(added_data, ...) after each
+ * file (source_load_each does), which analyzes that file's queries. Problems go to d. Returns
+ * 0, or -1 on out of memory. */
+typedef int (*model_load_fn)(void *data, diag_list *d, src_file_fn added, void *added_data);
 /* Applies the schema (its problems go to d), then loads the queries with load(load_data) when
  * load is not NULL, and analyzes them (those problems go to d in model_stream_finish). Returns
  * NULL on out of memory. Caller owns; release with model_stream_finish(), which also waits for

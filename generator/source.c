@@ -317,26 +317,40 @@ src_strcmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Reads one file (display path `label`, real path `full`) into set. */
+/* One source_load run: where the statements go, and who hears of each file added. */
+typedef struct src_loader {
+    src_set *set;
+    size_t cap;
+    src_names names;
+    src_kind kind;
+    diag_list *d;
+    src_file_fn added;
+    void *added_data;
+} src_loader;
+
+/* Reads one file (display path `label`, real path `full`) into the set. */
 static int
-src_load_path(src_set *set, size_t *cap, src_names *names, const char *label, const char *full,
-              src_kind kind, diag_list *d)
+src_load_path(src_loader *l, const char *label, const char *full)
 {
     char *text;
-    size_t len;
+    size_t len, first = l->set->n_stmts;
     if (src_read(full, &text, &len) < 0) {
         if (errno == ENOMEM)
             return -1;
-        diag_add_at(d, DIAG_ERROR, label, NULL, "cannot read: %s", strerror(errno));
+        diag_add_at(l->d, DIAG_ERROR, label, NULL, "cannot read: %s", strerror(errno));
         return 0;
     }
-    return src_add_file(set, cap, names, label, text, len, kind, d);
+    int rc = src_add_file(l->set, &l->cap, &l->names, label, text, len, l->kind, l->d);
+    if (rc == 0 && l->added)
+        l->added(l->added_data, l->set, first);
+    return rc;
 }
 
 static int
-src_load_dir(src_set *set, size_t *cap, src_names *names, const char *label, const char *full,
-             src_kind kind, diag_list *d)
+src_load_dir(src_loader *l, const char *label, const char *full)
 {
+    src_kind kind = l->kind;
+    diag_list *d = l->d;
     DIR *dir = opendir(full);
     if (!dir) {
         diag_add_at(d, DIAG_ERROR, label, NULL, "cannot read folder: %s", strerror(errno));
@@ -374,15 +388,15 @@ src_load_dir(src_set *set, size_t *cap, src_names *names, const char *label, con
     if (rc == 0 && n == 0)
         diag_add_at(d, DIAG_WARNING, label, NULL, "folder has no .sql files");
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *l = src_join(label, names_v[i]), *fp = src_join(full, names_v[i]);
+        char *lb = src_join(label, names_v[i]), *fp = src_join(full, names_v[i]);
         struct stat stt;
-        if (!l || !fp)
+        if (!lb || !fp)
             rc = -1;
         else if (stat(fp, &stt) == 0 && S_ISDIR(stt.st_mode))
             ; /* a folder named x.sql: not ours to read */
         else
-            rc = src_load_path(set, cap, names, l, fp, kind, d);
-        free(l);
+            rc = src_load_path(l, lb, fp);
+        free(lb);
         free(fp);
     }
     for (size_t i = 0; i < n; i++)
@@ -408,9 +422,15 @@ int
 source_load(const char *base_dir, const char *const *paths, size_t n_paths, src_kind kind,
             src_set *out, diag_list *d)
 {
+    return source_load_each(base_dir, paths, n_paths, kind, out, d, NULL, NULL);
+}
+
+int
+source_load_each(const char *base_dir, const char *const *paths, size_t n_paths, src_kind kind,
+                 src_set *out, diag_list *d, src_file_fn added, void *added_data)
+{
     memset(out, 0, sizeof *out);
-    src_names names = {0};
-    size_t cap = 0;
+    src_loader l = {.set = out, .kind = kind, .d = d, .added = added, .added_data = added_data};
     int rc = 0;
     for (size_t i = 0; i < n_paths && rc == 0; i++) {
         size_t pl = strlen(paths[i]);
@@ -424,13 +444,13 @@ source_load(const char *base_dir, const char *const *paths, size_t n_paths, src_
         else if (stat(full, &st) < 0)
             diag_add_at(d, DIAG_ERROR, label, NULL, "cannot read: %s", strerror(errno));
         else if (S_ISDIR(st.st_mode))
-            rc = src_load_dir(out, &cap, &names, label, full, kind, d);
+            rc = src_load_dir(&l, label, full);
         else
-            rc = src_load_path(out, &cap, &names, label, full, kind, d);
+            rc = src_load_path(&l, label, full);
         free(label);
         free(full);
     }
-    free(names.slots);
+    free(l.names.slots);
     if (rc < 0)
         diag_add(d, DIAG_ERROR, NULL, 0, NULL, "out of memory while reading sources");
     return rc;

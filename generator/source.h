@@ -56,6 +56,14 @@ typedef enum src_kind { SRC_SCHEMA, SRC_QUERIES } src_kind;
  * Returns 0, or -1 on out of memory. *out: caller owns; release with source_set_free(). */
 int source_load(const char *base_dir, const char *const *paths, size_t n_paths, src_kind kind,
                 src_set *out, diag_list *d);
+/* Told of each file as source_load_each adds it: set->stmts[first, set->n_stmts) are its
+ * statements (the array may move as it grows: index it, do not keep pointers into it). */
+typedef void (*src_file_fn)(void *data, const src_set *set, size_t first);
+/* source_load, calling added(added_data, ...) after each file, so that work on a file's
+ * statements can start while the next file is read. */
+int source_load_each(const char *base_dir, const char *const *paths, size_t n_paths,
+                     src_kind kind, src_set *out, diag_list *d, src_file_fn added,
+                     void *added_data);
 /* Like source_load for one in-memory file: text[0, len) (copied; may hold any bytes) is added
  * to *out as a file shown as path_label, after any files already there (query names are checked
  * against those too). *out must be zeroed or a previous source_load/source_load_text result.

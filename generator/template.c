@@ -832,13 +832,33 @@ obj_append_json(tv_arena *a, tv *o, const json_t *j)
                             tv_from_json(a, json_object_iter_value(it)));
 }
 
-/* v, converted first when it is a lazy JSON value (in place: every holder sees it). */
+/* Set on a thread that reads a tree which other threads read at the same time (see
+ * tv_read_only_begin): lazy values are then converted into this arena at each read, and the
+ * shared tree is never written. */
+static _Thread_local tv_arena *scratch_arena;
+
+void
+tv_read_only_begin(tv_arena *scratch)
+{
+    scratch_arena = scratch;
+}
+
+void
+tv_read_only_end(void)
+{
+    scratch_arena = NULL;
+}
+
+/* v, converted first when it is a lazy JSON value (in place: every holder sees it; or, on a
+ * read-only thread, into its scratch arena). */
 static tv *
 resolve(tv *v)
 {
     tv *c;
     if (!v || v->kind != TV_LAZY)
         return v;
+    if (scratch_arena)
+        return tv_from_json(scratch_arena, v->u.lazy.j);
     c = tv_from_json(v->u.lazy.a, v->u.lazy.j);
     if (c->kind == TV_NULL || c->kind == TV_TRUE || c->kind == TV_FALSE)
         v->kind = c->kind;

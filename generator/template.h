@@ -106,6 +106,12 @@ tv *tv_from_json(tv_arena *a, const json_t *j);
 /* The same for an object, with room for extra members to be added; its members that are arrays
  * or objects are converted only when first read (a derived query replaces some of them). */
 tv *tv_from_json_obj(tv_arena *a, const json_t *j, size_t extra);
+/* Reading a tree converts its lazy members in place (tv_from_json_obj). Between these two
+ * calls, on the calling thread, they are converted into scratch instead (again at each read),
+ * so that the tree is only read and several threads may read (render) it at once, each with a
+ * scratch arena of its own, as long as no thread changes it meanwhile. */
+void tv_read_only_begin(tv_arena *scratch);
+void tv_read_only_end(void);
 /* A new jansson value equal to v. Caller owns; release with json_decref(). */
 json_t *tv_to_json(const tv *v);
 

@@ -68,14 +68,23 @@ rm -rf "$out"
 rm -rf "$out"
 "$pqgen" -j 2 generate >/dev/null 2>&1 && cp "$out"/* j2/
 check "-j 1 and -j 2 generate the same files" '[ -n "$(ls j1)" ] && diff -r j1 j2 >/dev/null'
-sed 's/"version": 1,/"version": 1, "overrides": [{"db_type": "text", "c_type": "x", "codec": "nope"}],/' \
-    pqgen.json >bad_override.json
+sed -e 's/"version": 1,/"version": 1, "overrides": [{"db_type": "text", "c_type": "x", "codec": "nope"}],/' \
+    -e 's/"out": *"[^"]*"/"out": "never"/' pqgen.json >bad_override.json
 for j in 1 2; do
     "$pqgen" -j $j -f bad_override.json generate >/dev/null 2>bad$j.err
     echo $? >bad$j.rc
 done
 check "a generating-stage error fails generate with -j 1 and -j 2 alike" \
     '[ "$(cat bad1.rc)" = 1 ] && grep -q "unknown codec" bad1.err && cmp -s bad1.err bad2.err'
+# An error in the last query, found while the first files are already being written.
+cp -r queries bad_queries
+printf '\n-- name: Broken :one\nSELECT nope FROM nowhere;\n' >>"$(ls bad_queries/*.sql | tail -1)"
+sed -e 's/"queries": *\["queries"\]/"queries": ["bad_queries"]/' \
+    -e 's/"out": *"[^"]*"/"out": "never2"/' pqgen.json >bad_query.json
+"$pqgen" -j 2 -f bad_query.json generate >/dev/null 2>&1
+rc=$?
+check "a failed generate leaves no output folder and no temporary file behind" \
+    '[ $rc = 1 ] && [ ! -e never ] && [ ! -e never2 ] && [ -z "$(find . -name "*.pqgen-tmp")" ]'
 "$pqgen" -j 0 generate >/dev/null 2>&1
 rc=$?
 check "-j 0 is a usage error (exit 2)" '[ $rc = 2 ]'
