@@ -629,6 +629,14 @@ emit_struct_names(emit_ctx *cx, tv *o, const char *c_name, const char *base, con
     tv_set_bool(o, "has_jansson", tv_len(rel) > 0);
     tv_set(o, "release", rel);
     tv_set(o, "release_row", rel_row);
+    if (tv_len(rel) > 0) {
+        /* The runtime's hook (pqg_stmt.release_row) for decoded rows it drops. */
+        char *fn = tv_sprintf(a, "%s_release_json", c_name);
+        const char *arg[1] = {"void *row"};
+        tv_set_str(o, "release_json_fn", fn);
+        emit_set_own(o, "release_json_proto", emit_proto("void", fn, arg, 1, false, ";"));
+        emit_claim(cx, fn, owner);
+    }
     emit_claim(cx, c_name, owner);
     emit_claim(cx, rows, owner);
     emit_claim(cx, free_fn, owner);

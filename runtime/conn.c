@@ -473,6 +473,8 @@ pqg_query_one(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn deco
         pqg__layout_free(&lay);
         if (!row.short_block)
             break;
+        if (!row.err) /* a failing decode released its own values */
+            pqg__release_rows(st, dst, row_size, 1);
         pqg__free(block);
         memset(dst, 0, row_size);
         full = true;
@@ -526,6 +528,7 @@ pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
     bool full = wants_full(&k);
     char *block;
     pqg_row row;
+    size_t decoded;
     for (;;) {
         pqg__layout lay;
         if ((rc = pqg__layout_init(&lay, res, st, full))) {
@@ -544,19 +547,24 @@ pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
         }
         memset(block, 0, head);
         pqg__row_init(&row, res, st, &lay, block + head, size - head);
+        decoded = 0;
         for (int i = 0; i < n && !row.err; i++) {
             row.row = i;
             decode(&row, block + (size_t)i * row_size);
+            if (!row.err)
+                decoded++; /* a failing row releases its own values */
         }
         pqg__layout_free(&lay);
         if (!row.short_block)
             break;
+        pqg__release_rows(st, block, row_size, decoded);
         pqg__free(block);
         full = true;
         note_full(&k);
     }
     PQclear(res);
     if (row.err) {
+        pqg__release_rows(st, block, row_size, decoded);
         pqg__free(block);
         return call_end(&k, row.err, n);
     }

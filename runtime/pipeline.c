@@ -131,12 +131,19 @@ decode_rows(batch *b, const PGresult *res, int n)
         }
         memset(b->scratch, 0, head);
         pqg_row row;
+        size_t decoded = 0;
         pqg__row_init(&row, res, b->st, &lay, b->scratch + head, size - head);
         for (int r = 0; r < n && !row.err; r++) {
             row.row = r;
             b->decode(&row, b->scratch + (size_t)r * b->row_size);
+            if (!row.err)
+                decoded++; /* a failing row releases its own values */
         }
         pqg__layout_free(&lay);
+        if (!row.short_block && !row.err)
+            return 0;
+        /* The rows are dropped: the item's callback will not see them. */
+        pqg__release_rows(b->st, b->scratch, b->row_size, decoded);
         if (!row.short_block)
             return row.err;
         b->full_layout = true; /* and again, with room in every column */

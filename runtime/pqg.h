@@ -256,6 +256,11 @@ typedef struct pqg_stmt {
     const uint32_t *param_types;   /* OIDs; 0 lets the server infer (enums, extension types) */
     int n_columns;                 /* expected result columns; checked against the result */
     const uint32_t *column_types;  /* expected OIDs or 0 when not fixed; checked when non-zero */
+    /* Releases what the decoder allocated outside the result block for one decoded row (the
+     * json_t values of jansson overrides), or NULL when it allocates nothing. The runtime calls
+     * it on rows it decoded and then drops: those before a row that fails to decode, in
+     * pqg_query_many and in batches. */
+    void (*release_row)(void *row);
 } pqg_stmt;
 
 /* Parameters being bound for one execution. Lives on the caller's stack (do not copy it once

@@ -309,4 +309,13 @@ void *pqg__row_alloc(pqg_row *r, int col, size_t n, size_t align);
 void *pqg__args_alloc(pqg_args *a, size_t n);
 void pqg__args_push(pqg_args *a, const char *v, int len, int fmt);
 
+/* Rows [0, n) of a decoded block are being dropped: releases what their decoder allocated
+ * outside the block (st->release_row). */
+static inline void
+pqg__release_rows(const pqg_stmt *st, char *rows, size_t row_size, size_t n)
+{
+    for (size_t i = 0; st->release_row && i < n; i++)
+        st->release_row(rows + i * row_size);
+}
+
 #endif /* PQG_INT_H */

@@ -67,6 +67,15 @@ db_conversation_decode(pqg_row *r, void *out)
     }
 }
 
+/* Releases the JSON values of a decoded row that a query call drops. */
+void
+db_conversation_release_json(void *row)
+{
+    db_conversation *v = row;
+
+    json_decref(v->metadata);
+}
+
 void
 db_message_free(db_message *v)
 {

@@ -89,6 +89,8 @@ void db_category_free(db_category *v);
 /* Decodes a row whose columns are those of conversations, in order, into *out (a
  * db_conversation). */
 void db_conversation_decode(pqg_row *r, void *out);
+/* Releases the JSON values of a decoded row that a query call drops. */
+void db_conversation_release_json(void *row);
 
 /* Decodes a row whose columns are those of messages, in order, into *out (a db_message). */
 void db_message_decode(pqg_row *r, void *out);

@@ -26,6 +26,7 @@ static const pqg_stmt db_get_conversation_stmt = {
     .param_types = db_get_conversation_param_types,
     .n_columns = 6,
     .column_types = db_get_conversation_column_types,
+    .release_row = db_conversation_release_json,
 };
 
 int
@@ -248,6 +249,15 @@ static const uint32_t db_get_conversation_with_count_column_types[7] = {
     20 /* int8 */,
 };
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+db_get_conversation_with_count_row_release_json(void *row)
+{
+    db_get_conversation_with_count_row *v = row;
+
+    json_decref(v->conversation.metadata);
+}
+
 static const pqg_stmt db_get_conversation_with_count_stmt = {
     .name = "GetConversationWithCount",
     .sql =
@@ -260,6 +270,7 @@ static const pqg_stmt db_get_conversation_with_count_stmt = {
     .param_types = db_get_conversation_with_count_param_types,
     .n_columns = 7,
     .column_types = db_get_conversation_with_count_column_types,
+    .release_row = db_get_conversation_with_count_row_release_json,
 };
 
 void
@@ -393,6 +404,15 @@ static const uint32_t db_merge_metadata_param_types[2] = {3802 /* jsonb */, 2950
 
 static const uint32_t db_merge_metadata_column_types[1] = {3802 /* jsonb */};
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+db_merge_metadata_row_release_json(void *row)
+{
+    db_merge_metadata_row *v = row;
+
+    json_decref(v->metadata);
+}
+
 static const pqg_stmt db_merge_metadata_stmt = {
     .name = "MergeMetadata",
     .sql =
@@ -403,6 +423,7 @@ static const pqg_stmt db_merge_metadata_stmt = {
     .param_types = db_merge_metadata_param_types,
     .n_columns = 1,
     .column_types = db_merge_metadata_column_types,
+    .release_row = db_merge_metadata_row_release_json,
 };
 
 void

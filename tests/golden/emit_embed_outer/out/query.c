@@ -15,6 +15,15 @@ static const uint32_t db_list_books_with_author_column_types[7] = {
     25 /* text */,
 };
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+db_list_books_with_author_row_release_json(void *row)
+{
+    db_list_books_with_author_row *v = row;
+
+    json_decref(v->author.profile);
+}
+
 static const pqg_stmt db_list_books_with_author_stmt = {
     .name = "ListBooksWithAuthor",
     .sql =
@@ -26,6 +35,7 @@ static const pqg_stmt db_list_books_with_author_stmt = {
     .param_types = NULL,
     .n_columns = 7,
     .column_types = db_list_books_with_author_column_types,
+    .release_row = db_list_books_with_author_row_release_json,
 };
 
 void
@@ -150,6 +160,15 @@ static const uint32_t db_get_author_with_book_column_types[7] = {
     25 /* text */,
 };
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+db_get_author_with_book_row_release_json(void *row)
+{
+    db_get_author_with_book_row *v = row;
+
+    json_decref(v->author.profile);
+}
+
 static const pqg_stmt db_get_author_with_book_stmt = {
     .name = "GetAuthorWithBook",
     .sql =
@@ -162,6 +181,7 @@ static const pqg_stmt db_get_author_with_book_stmt = {
     .param_types = db_get_author_with_book_param_types,
     .n_columns = 7,
     .column_types = db_get_author_with_book_column_types,
+    .release_row = db_get_author_with_book_row_release_json,
 };
 
 void
@@ -231,6 +251,15 @@ static const uint32_t db_list_books_inner_column_types[7] = {
     25 /* text */,
 };
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+db_list_books_inner_row_release_json(void *row)
+{
+    db_list_books_inner_row *v = row;
+
+    json_decref(v->author.profile);
+}
+
 static const pqg_stmt db_list_books_inner_stmt = {
     .name = "ListBooksInner",
     .sql =
@@ -241,6 +270,7 @@ static const pqg_stmt db_list_books_inner_stmt = {
     .param_types = NULL,
     .n_columns = 7,
     .column_types = db_list_books_inner_column_types,
+    .release_row = db_list_books_inner_row_release_json,
 };
 
 void

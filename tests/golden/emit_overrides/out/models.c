@@ -89,3 +89,13 @@ app_event_decode(pqg_row *r, void *out)
         dst->extra = NULL;
     }
 }
+
+/* Releases the JSON values of a decoded row that a query call drops. */
+void
+app_event_release_json(void *row)
+{
+    app_event *v = row;
+
+    json_decref(v->payload);
+    json_decref(v->extra);
+}

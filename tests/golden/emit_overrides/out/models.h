@@ -66,5 +66,7 @@ void app_event_rows_free(app_event_rows *r);
 
 /* Decodes a row whose columns are those of events, in order, into *out (a app_event). */
 void app_event_decode(pqg_row *r, void *out);
+/* Releases the JSON values of a decoded row that a query call drops. */
+void app_event_release_json(void *row);
 
 #endif

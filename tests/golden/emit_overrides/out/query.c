@@ -24,6 +24,7 @@ static const pqg_stmt app_get_event_stmt = {
     .param_types = app_get_event_param_types,
     .n_columns = 5,
     .column_types = app_get_event_column_types,
+    .release_row = app_event_release_json,
 };
 
 int
@@ -52,6 +53,16 @@ static const uint32_t app_get_payloads_column_types[3] = {
     3802 /* jsonb */,
 };
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+app_get_payloads_row_release_json(void *row)
+{
+    app_get_payloads_row *v = row;
+
+    json_decref(v->payload);
+    json_decref(v->extra);
+}
+
 static const pqg_stmt app_get_payloads_stmt = {
     .name = "GetPayloads",
     .sql =
@@ -60,6 +71,7 @@ static const pqg_stmt app_get_payloads_stmt = {
     .param_types = app_get_payloads_param_types,
     .n_columns = 3,
     .column_types = app_get_payloads_column_types,
+    .release_row = app_get_payloads_row_release_json,
 };
 
 void
@@ -136,6 +148,7 @@ static const pqg_stmt app_list_events_stmt = {
     .param_types = NULL,
     .n_columns = 5,
     .column_types = app_list_events_column_types,
+    .release_row = app_event_release_json,
 };
 
 int
@@ -456,6 +469,16 @@ static const uint32_t app_get_event_batch_param_types[1] = {20 /* int8 */};
 
 static const uint32_t app_get_event_batch_column_types[2] = {3802 /* jsonb */, 3802 /* jsonb */};
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+app_get_event_batch_row_release_json(void *row)
+{
+    app_get_event_batch_row *v = row;
+
+    json_decref(v->payload);
+    json_decref(v->extra);
+}
+
 static const pqg_stmt app_get_event_batch_stmt = {
     .name = "GetEventBatch",
     .sql =
@@ -464,6 +487,7 @@ static const pqg_stmt app_get_event_batch_stmt = {
     .param_types = app_get_event_batch_param_types,
     .n_columns = 2,
     .column_types = app_get_event_batch_column_types,
+    .release_row = app_get_event_batch_row_release_json,
 };
 
 static void
@@ -567,6 +591,7 @@ static const pqg_stmt app_list_events_by_kind_stmt = {
     .param_types = app_list_events_by_kind_param_types,
     .n_columns = 5,
     .column_types = app_list_events_by_kind_column_types,
+    .release_row = app_event_release_json,
 };
 
 /* Carries the items and the typed callback through the runtime's untyped ones. */
@@ -632,6 +657,16 @@ static const uint32_t app_get_event_kind_last_column_types[3] = {
     0 /* kind */,
 };
 
+/* Releases the JSON values of a decoded row that the runtime drops. */
+static void
+app_get_event_kind_last_row_release_json(void *row)
+{
+    app_get_event_kind_last_row *v = row;
+
+    json_decref(v->payload);
+    json_decref(v->extra);
+}
+
 static const pqg_stmt app_get_event_kind_last_stmt = {
     .name = "GetEventKindLast",
     .sql =
@@ -640,6 +675,7 @@ static const pqg_stmt app_get_event_kind_last_stmt = {
     .param_types = app_get_event_kind_last_param_types,
     .n_columns = 3,
     .column_types = app_get_event_kind_last_column_types,
+    .release_row = app_get_event_kind_last_row_release_json,
 };
 
 void
