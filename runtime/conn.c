@@ -573,6 +573,26 @@ pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
     return call_end(&k, 0, n);
 }
 
+/* Rows that keep arriving after a scan stopped (the callback said so, or a row failed) are
+ * read and dropped; past this many, the server is asked to cancel the query instead, which
+ * costs a connection to the postmaster but ends a long result at once. */
+#define EACH_CANCEL_AFTER 1000
+
+/* Asks the server to cancel what pg is running (PQcancel: a separate connection; the query
+ * then ends with an error result, 57014, which the caller ignores). Returns whether the
+ * request was sent. A request that arrives after the query ended does nothing: the backend
+ * ignores a cancel while it waits for a command, and the caller reads until the query's own
+ * end before the connection is used again. */
+static bool
+cancel_query(PGconn *pg)
+{
+    char err[256];
+    PGcancel *c = PQgetCancel(pg);
+    bool sent = c && PQcancel(c, err, sizeof err);
+    PQfreeCancel(c);
+    return sent;
+}
+
 int
 pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn decode,
                size_t row_size, int (*fn)(const void *row, void *userdata), void *userdata)
@@ -583,6 +603,8 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
         return call_end(&k, rc, -1);
     if (!decode || !fn || !row_size)
         return call_end(&k, pqg__set_error(PQG_EINVAL, st->name, "decode or fn is NULL"), -1);
+    /* A cancel would abort an open transaction: then the rest is only ever drained. */
+    bool may_cancel = PQtransactionStatus(k.c->pg) == PQTRANS_IDLE;
     PGresult *res;
     if ((rc = start(&k, true, &res)))
         return call_end(&k, rc, -1);
@@ -603,10 +625,14 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
      * stays flat however many rows stream past. */
     size_t head = pqg__align(row_size, 16), cap = 0;
     char *buf = NULL;
-    int64_t count = 0;
+    int64_t count = 0, dropped = 0;
     int stop = 0;
+    bool cancelled = false;
     while (res) {
         ExecStatusType s = PQresultStatus(res);
+        if (s == PGRES_SINGLE_TUPLE && (stop || rc) && ++dropped == EACH_CANCEL_AFTER &&
+            may_cancel)
+            cancelled = cancel_query(k.c->pg);
         if (s == PGRES_SINGLE_TUPLE) {
             while (!stop && !rc) {
                 size_t need = head + pqg__layout_row_bound(&lay, res, 0);
@@ -639,7 +665,7 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
                 }
                 break;
             }
-        } else if (s != PGRES_TUPLES_OK && !rc) {
+        } else if (s != PGRES_TUPLES_OK && !rc && !cancelled) {
             rc = (s == PGRES_COMMAND_OK)
                      ? pqg__set_error(PQG_EDECODE, st->name, "query %s: returned no result set",
                                       st->name ? st->name : "")

@@ -405,7 +405,9 @@ PQG_MUST_CHECK int pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args
                                   pqg_decode_fn decode, size_t row_size, void **rows, size_t *len);
 /* Streams rows (libpq single-row mode): each row is decoded into a scratch struct and passed to
  * fn, borrowed and valid only during the call. fn returns 0 to continue; any other value stops
- * the scan (the connection is drained and stays usable) and is returned. Consumes args. */
+ * the scan and is returned. The rest of the result is then read and dropped, and past 1,000
+ * rows the query is cancelled instead (outside a transaction: a cancel would abort it); the
+ * connection stays usable. Consumes args. */
 PQG_MUST_CHECK int pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args,
                                   pqg_decode_fn decode, size_t row_size,
                                   int (*fn)(const void *row, void *userdata), void *userdata);
