@@ -157,7 +157,7 @@ db_search_similar_embeddings_decode(pqg_row *r, void *out)
     pqg_get_text(r, 1, &dst->content_type);
     pqg_get_uuid(r, 2, &dst->content_id);
     pqg_get_json(r, 3, &dst->metadata);
-    pqg_get_null_double(r, 4, &dst->similarity);
+    pqg_get_double(r, 4, &dst->similarity);
 }
 
 int

@@ -48,7 +48,7 @@ typedef struct db_search_similar_embeddings_row {
     const char *content_type;
     pqg_uuid content_id;
     const char *metadata;
-    pqg_null_double similarity; /* nullable */
+    double similarity;
     void *_mem; /* private: the block holding strings and arrays; NULL in a _rows element */
 } db_search_similar_embeddings_row;
 

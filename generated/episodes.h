@@ -265,7 +265,7 @@ PQG_MUST_CHECK int db_list_episodes_each(pqg_db *db, const db_list_episodes_para
 
 /* A row of ListLatestEpisodePerSession (queries/episodes.sql:61). */
 typedef struct db_list_latest_episode_per_session_row {
-    const char *session_id; /* nullable */
+    const char *session_id;
     pqg_uuid id;
     const char *title;
     const char *summary;

@@ -1154,7 +1154,7 @@ db_search_similar_embeddings_row_to_json(const db_search_similar_embeddings_row 
     bad |= json_object_set_new(o, "content_type", pqgj_string(v->content_type));
     bad |= json_object_set_new(o, "content_id", pqgj_uuid(v->content_id));
     bad |= json_object_set_new(o, "metadata", pqgj_json(v->metadata));
-    bad |= json_object_set_new(o, "similarity", pqgj_null_double(v->similarity));
+    bad |= json_object_set_new(o, "similarity", json_real((double)v->similarity));
     if (bad != 0) {
         json_decref(o);
         return NULL;

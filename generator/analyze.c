@@ -338,6 +338,7 @@ qres_to_cols(actx *c, const qres *q, an_column **cols, size_t *n)
         o->name = catalog_alloc_fails() ? NULL : strdup(name);
         o->type = qc->t;
         o->nullable = qc->nullable;
+        o->where_not_null = qc->where_not_null;
         o->table = qc->table ? strdup(qc->table) : NULL;
         o->embed = qc->embed ? strdup(qc->embed) : NULL;
         if (!o->name || (qc->table && !o->table) || (qc->embed && !o->embed))

@@ -18,6 +18,7 @@ typedef struct an_column {
     char *name;
     cat_tref type;
     bool nullable;
+    bool where_not_null; /* nullable at its source, but the query's WHERE rules NULL out */
     char *table; /* source table/view/CTE, or NULL for expressions */
     char *embed; /* sqlc.embed(t): the embedded table's name, else NULL */
 } an_column;

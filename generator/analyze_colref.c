@@ -134,6 +134,7 @@ col_val(aval *out, const rcol *col)
     out->nullable = col->nullable;
     out->col = col->name;
     out->table = col->table;
+    out->where_not_null = col->where_not_null;
 }
 
 /* Whether a relation that does not exist is visible from sc. */

@@ -286,6 +286,7 @@ an_update(actx *c, scope *parent, const pnode *upd, qres *out)
     for (size_t i = 0; i < pn_len(from); i++)
         an_from_item(c, &sc, pn_at(from, i));
     set_list(c, &sc, t, pn_list(upd, "targetList"));
+    /* Not an_where: RETURNING shows the new values, which SET may make NULL. */
     an_cond(c, &sc, pn_get(upd, "whereClause"));
     /* RETURNING sees the FROM items too */
     an_targets(c, &sc, pn_list(upd, "returningList"), out);
@@ -305,6 +306,6 @@ an_delete(actx *c, scope *parent, const pnode *del, qres *out)
     const pnode *using = pn_list(del, "usingClause");
     for (size_t i = 0; i < pn_len(using); i++)
         an_from_item(c, &sc, pn_at(using, i));
-    an_cond(c, &sc, pn_get(del, "whereClause"));
+    an_where(c, &sc, pn_get(del, "whereClause"));
     an_targets(c, &sc, pn_list(del, "returningList"), out);
 }

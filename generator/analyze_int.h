@@ -52,6 +52,7 @@ typedef struct aval {
     int param;         /* > 0: the expression is exactly parameter $param (no cast) */
     const char *col;   /* plain column reference: the column's name */
     const char *table; /* plain column reference: its source table */
+    bool where_not_null; /* plain column reference: non-null only because WHERE says so */
 } aval;
 
 /* A column of a range table entry (FROM item). */
@@ -61,6 +62,7 @@ typedef struct rcol {
     bool nullable;
     const char *table; /* source table name for the model's "table" */
     bool hidden;       /* merged away by USING/NATURAL: qualified access only */
+    bool where_not_null; /* nullable at the source, but a WHERE clause rules NULL out */
 } rcol;
 
 typedef struct rte {
@@ -87,6 +89,7 @@ typedef struct qcol {
     const char *table;
     const char *embed;
     bool unnamed; /* PostgreSQL would call it ?column? */
+    bool where_not_null; /* a column nullable at its source that a WHERE clause rules NULL out */
     int loc;
 } qcol;
 
@@ -209,6 +212,10 @@ aval an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi);
 
 /* analyze_select.c */
 void an_select(actx *c, scope *parent, const pnode *sel, qres *out);
+/* A WHERE clause: checked as a condition, then the columns it proves never NULL (tested IS NOT
+ * NULL or compared, in a top-level AND term) become non-null for what follows (SELECT list,
+ * DELETE ... RETURNING). */
+void an_where(actx *c, scope *sc, const pnode *where);
 void an_from_item(actx *c, scope *sc, const pnode *node);
 void an_with(actx *c, scope *sc, const pnode *with);
 /* Target list (SELECT list or RETURNING) into out. */

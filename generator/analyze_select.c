@@ -119,6 +119,7 @@ from_subselect(actx *c, scope *sc, const pnode *rs)
         r->cols[i].t = q.cols[i].t;
         r->cols[i].nullable = q.cols[i].nullable;
         r->cols[i].table = q.cols[i].table;
+        r->cols[i].where_not_null = q.cols[i].where_not_null;
     }
     rename_cols(c, r, alias);
 }
@@ -409,6 +410,7 @@ cte_set_cols(actx *c, cte *ct, const qres *q, const pnode *aliases)
             ct->cols[i].name = pn_sval(pn_at(aliases, i));
         ct->cols[i].t = q->cols[i].t;
         ct->cols[i].nullable = q->cols[i].nullable;
+        ct->cols[i].where_not_null = q->cols[i].where_not_null;
         ct->cols[i].table = ct->name;
     }
     ct->ready = true;
@@ -441,8 +443,10 @@ an_with(actx *c, scope *sc, const pnode *with)
             qres all = {0};
             an_select(c, sc, sel, &all);
             if (all.n == first.n)
-                for (size_t k = 0; k < all.n; k++)
+                for (size_t k = 0; k < all.n; k++) {
                     ct->cols[k].nullable = all.cols[k].nullable;
+                    ct->cols[k].where_not_null = all.cols[k].where_not_null;
+                }
             continue;
         }
         qres res = {0};
@@ -468,6 +472,7 @@ add_rcol(actx *c, qres *out, const rcol *col, const char *embed, int loc)
     q.name = col->name;
     q.t = col->t;
     q.nullable = col->nullable;
+    q.where_not_null = col->where_not_null;
     q.table = col->table;
     q.embed = embed;
     q.loc = loc;
@@ -522,6 +527,7 @@ an_targets(actx *c, scope *sc, const pnode *list, qres *out)
         q.t = v.t;
         q.nullable = v.nullable;
         q.table = v.col ? v.table : NULL;
+        q.where_not_null = v.col && !v.nullable && v.where_not_null;
         q.loc = loc;
         an_add_col(c, out, &q);
     }
@@ -612,6 +618,7 @@ select_setop(actx *c, scope *sc, const pnode *sel, const char *op, qres *out)
             q.nullable = l.cols[i].nullable;
         else
             q.nullable = l.cols[i].nullable || r.cols[i].nullable;
+        q.where_not_null = !q.nullable && (l.cols[i].where_not_null || r.cols[i].where_not_null);
         if (!q.table || !r.cols[i].table || strcmp(q.table, r.cols[i].table) != 0)
             q.table = NULL;
         q.embed = NULL;
@@ -655,6 +662,84 @@ select_values(actx *c, scope *sc, const pnode *rows, qres *out)
     }
 }
 
+/* The column of this level's FROM items that cref names, or NULL: unknown, ambiguous, a
+ * whole row, or an outer query's (a correlated condition filters nothing out there). */
+static rcol *
+where_column(scope *sc, const pnode *cref)
+{
+    const pnode *fields = pn_list(cref, "fields");
+    size_t nf = pn_len(fields);
+    const char *col = nf ? pn_sval(pn_at(fields, nf - 1)) : NULL;
+    const char *alias = nf == 2 ? pn_sval(pn_at(fields, 0)) : NULL;
+    rcol *found = NULL;
+    if (!col || nf > 2 || (nf == 2 && !alias))
+        return NULL;
+    for (size_t i = 0; i < sc->n; i++) {
+        rte *r = sc->r[i];
+        if (alias && (!r->alias || strcmp(r->alias, alias) != 0))
+            continue;
+        for (size_t k = 0; k < r->n; k++) {
+            if ((alias || !r->cols[k].hidden) && strcmp(r->cols[k].name, col) == 0) {
+                if (found)
+                    return NULL;
+                found = &r->cols[k];
+            }
+        }
+    }
+    return found;
+}
+
+/* Marks the column that e is (a plain column reference) as never NULL. */
+static void
+not_null_column(scope *sc, const pnode *e)
+{
+    const pnode *cref;
+    rcol *col;
+    if (pn_is(e, "ColumnRef", &cref) && (col = where_column(sc, cref)) != NULL &&
+        col->nullable) {
+        col->nullable = false;
+        col->where_not_null = true;
+    }
+}
+
+/* WHERE keeps the rows for which it is true: a column that one of its top-level AND terms
+ * tests with IS NOT NULL, or compares with a comparison operator (strict: NULL compares to
+ * NULL, not true), is never NULL in what the query returns. */
+static void
+narrow_not_null(scope *sc, const pnode *cond)
+{
+    const pnode *in;
+    if (pn_is(cond, "BoolExpr", &in)) {
+        const char *op = pn_str(in, "boolop");
+        const pnode *args = pn_list(in, "args");
+        if (op && strcmp(op, "AND_EXPR") == 0)
+            for (size_t i = 0; i < pn_len(args); i++)
+                narrow_not_null(sc, pn_at(args, i));
+    } else if (pn_is(cond, "NullTest", &in)) {
+        const char *t = pn_str(in, "nulltesttype");
+        if (t && strcmp(t, "IS_NOT_NULL") == 0)
+            not_null_column(sc, pn_get(in, "arg"));
+    } else if (pn_is(cond, "A_Expr", &in)) {
+        static const char *const cmp[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
+        const char *kind = pn_str(in, "kind"), *op = pn_last_name(pn_list(in, "name"));
+        bool comparison = false;
+        for (size_t i = 0; op && i < sizeof cmp / sizeof *cmp; i++)
+            comparison = comparison || strcmp(op, cmp[i]) == 0;
+        if (kind && strcmp(kind, "AEXPR_OP") == 0 && comparison) {
+            not_null_column(sc, pn_get(in, "lexpr"));
+            not_null_column(sc, pn_get(in, "rexpr"));
+        }
+    }
+}
+
+void
+an_where(actx *c, scope *sc, const pnode *where)
+{
+    an_cond(c, sc, where);
+    if (where && pn_node(where, NULL))
+        narrow_not_null(sc, where);
+}
+
 void
 an_select(actx *c, scope *parent, const pnode *sel, qres *out)
 {
@@ -689,7 +774,7 @@ an_select(actx *c, scope *parent, const pnode *sel, qres *out)
     sc.nfrom = pn_len(from);
     for (size_t i = 0; i < pn_len(from); i++)
         an_from_item(c, &sc, pn_at(from, i));
-    an_cond(c, &sc, pn_get(sel, "whereClause"));
+    an_where(c, &sc, pn_get(sel, "whereClause"));
     an_targets(c, &sc, pn_list(sel, "targetList"), out);
     sc.out = out;
     const pnode *dist = pn_list(sel, "distinctClause");

@@ -70,7 +70,9 @@ type_json(json_t *o, cat_tref t, bool *ok)
     return o;
 }
 
-/* The catalog table whose columns the result is exactly (names, order, types, nullability). */
+/* The catalog table whose columns the result is exactly (names, order, types), its struct
+ * able to hold every value: a column the query proves non-null (WHERE x IS NOT NULL) still
+ * fits the table's nullable field, a NULL from an outer join does not fit a NOT NULL one. */
 static const cat_table *
 result_table(const catalog *cat, const an_query *q)
 {
@@ -86,7 +88,7 @@ result_table(const catalog *cat, const an_query *q)
     for (size_t i = 0; i < q->n_cols; i++) {
         const an_column *c = &q->cols[i];
         if (strcmp(c->name, t->cols[i].name) != 0 || !cat_tref_eq(c->type, t->cols[i].type) ||
-            c->nullable == t->cols[i].not_null || c->embed)
+            (c->nullable && t->cols[i].not_null) || c->embed)
             return NULL;
     }
     return t;
@@ -125,6 +127,8 @@ query_json(const catalog *cat, const src_stmt *st, const an_query *q, bool *ok)
         model_set(co, "name", json_string(c->name), ok);
         type_json(co, c->type, ok);
         model_set(co, "nullable", json_boolean(c->nullable), ok);
+        if (c->where_not_null)
+            model_set(co, "where_not_null", json_true(), ok);
         model_set(co, "oid", json_integer(cat_tref_oid(c->type)), ok);
         model_set(co, "table", c->table ? json_string(c->table) : json_null(), ok);
         model_set(co, "embed", c->embed ? json_string(c->embed) : json_null(), ok);

@@ -199,7 +199,8 @@ vet_check_columns(vet_state *r, vet_query *q, PGresult *desc)
         int attnum = PQftablecol(desc, j);
         if (null_off || tab == InvalidOid || attnum <= 0 ||
             json_is_null(json_object_get(col, "table")) ||
-            json_is_true(json_object_get(col, "nullable")))
+            json_is_true(json_object_get(col, "nullable")) ||
+            json_is_true(json_object_get(col, "where_not_null")))
             continue;
         char toid[16], anum[16];
         snprintf(toid, sizeof toid, "%u", tab);

@@ -155,10 +155,10 @@ test_vector_search_embeddings(void **state)
     APP_OK(db_search_similar_embeddings(app_db, &p, &rows));
     assert_int_equal(rows.len, 2); /* the orthogonal one (0) and other models are out */
     assert_true(pqg_uuid_equal(rows.rows[0].id, a));
-    assert_true(rows.rows[0].similarity.valid);
-    assert_true(near(rows.rows[0].similarity.value, 1.0));
+    /* Not nullable: the query's WHERE embedding IS NOT NULL proves it. */
+    assert_true(near(rows.rows[0].similarity, 1.0));
     assert_true(pqg_uuid_equal(rows.rows[1].id, b));
-    assert_true(near(rows.rows[1].similarity.value, sqrt(0.5)));
+    assert_true(near(rows.rows[1].similarity, sqrt(0.5)));
     assert_string_equal(rows.rows[1].content_type, "message");
     app_assert_json_eq(rows.rows[1].metadata, "{}");
     db_search_similar_embeddings_rows_free(&rows);
