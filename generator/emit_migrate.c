@@ -2,7 +2,8 @@
  * emit_migrate.c - the migrations that generated code embeds (migrations.c): reads the config's
  * schema paths again, pairs golang-migrate NNNN_name.up.sql / .down.sql files, splits goose
  * ("-- +goose Up/Down") and dbmate ("-- migrate:up/down") files into their up and down parts,
- * and takes a plain .sql file as an up migration. Each gets a hex SHA-256 of its up SQL.
+ * and takes a plain .sql file as an up migration. Each gets a hex SHA-256 of its up SQL, and
+ * one that asks to run outside a transaction gets its statements one by one.
  */
 #include "emit_internal.h"
 
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <pg_query.h>
 
 #include "pqg_sha256.h"
 
@@ -102,6 +105,61 @@ split_marked(const char *text, const char *up_marker, const char *down_marker, c
     return true;
 }
 
+/* Whether the migration asks to run outside a transaction: goose's "-- +goose NO TRANSACTION",
+ * dbmate's "transaction:false" on a "-- migrate:up/down" line, or "-- pqgen:no-transaction"
+ * (any format). */
+static bool
+no_transaction(const char *text)
+{
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        while (n > 0 && isspace((unsigned char)l[n - 1]))
+            n--;
+        if ((n == 24 && strncmp(l, "-- +goose NO TRANSACTION", 24) == 0) ||
+            (n == 23 && strncmp(l, "-- pqgen:no-transaction", 23) == 0) ||
+            (strncmp(l, "-- migrate:", 11) == 0 && memmem(l, n, "transaction:false", 17)))
+            return true;
+    }
+    return false;
+}
+
+/* sql split into statements, as {"items": [{"lines": c string lines}]} for a NULL-terminated
+ * array of statements; null when sql is NULL. Errors go to cx. */
+static tv *
+statements_of(emit_ctx *cx, const char *file, const char *sql)
+{
+    tv *o, *items;
+    PgQuerySplitResult r;
+    if (!sql)
+        return tv_null();
+    r = pg_query_split_with_scanner(sql);
+    if (r.error) {
+        emit_error(cx, NULL, "%s: cannot split the migration into statements: %s", file,
+                   r.error->message);
+        pg_query_free_split_result(r);
+        return tv_null();
+    }
+    o = tv_obj(cx->a);
+    items = tv_arr(cx->a);
+    for (int i = 0; i < r.n_stmts; i++) {
+        const char *s = sql + r.stmts[i]->stmt_location;
+        size_t n = (size_t)r.stmts[i]->stmt_len;
+        char *one;
+        while (n > 0 && isspace((unsigned char)*s))
+            s++, n--;
+        if (n == 0 || !(one = strndup(s, n)))
+            continue;
+        tv *it = tv_obj(cx->a);
+        tv_set(it, "lines", emit_c_string_lines(cx->a, one));
+        tv_push(items, it);
+        free(one);
+    }
+    pg_query_free_split_result(r);
+    tv_set(o, "items", items);
+    return o;
+}
+
 static int
 cmp_version(const void *a, const void *b)
 {
@@ -128,7 +186,7 @@ emit_migrations(emit_ctx *cx)
     }
     for (i = 0; i < n; i++) {
         const char *base = strrchr(files[i], '/');
-        char *text, *up = NULL, *down = NULL, *name, hex[65], key[32];
+        char *text, *up = NULL, *down = NULL, *name, *whole, hex[65], key[32];
         const char *s;
         json_int_t version = 0;
         bool digits;
@@ -165,7 +223,7 @@ emit_migrations(emit_ctx *cx)
             }
             stem = strlen(base) - 4;
         }
-        free(text);
+        whole = text;
         digits = isdigit((unsigned char)base[0]);
         for (s = base; isdigit((unsigned char)*s) && (size_t)(s - base) < stem; s++)
             version = version * 10 + (*s - '0');
@@ -192,9 +250,14 @@ emit_migrations(emit_ctx *cx)
         tv_set(m, "down_lines", down ? emit_c_string_lines(cx->a, down) : tv_null());
         tv_set_str(m, "checksum", hex);
         tv_set_bool(m, "has_down", down != NULL);
+        if (no_transaction(up ? up : "") || (down && no_transaction(down)) ||
+            (whole && no_transaction(whole))) {
+            tv_set(m, "up_statements", statements_of(cx, files[i], up ? up : ""));
+            tv_set(m, "down_statements", statements_of(cx, files[i], down));
+        }
         tv_push(out, m);
         emit_sb_free(&lit);
-        free(up), free(down), free(name);
+        free(up), free(down), free(name), free(whole);
     }
     for (i = 0; i < n; i++)
         free(files[i]);

@@ -323,6 +323,46 @@ run_in_tx(pqg_db *conn, const pqg_migration *m, const char *sql, bool up)
     return rc < 0 ? blame(rc, m, up ? "up (commit)" : "down (commit)") : 0;
 }
 
+/* A migration that cannot run in a transaction: each statement on its own (a statement outside
+ * a transaction block is one), then the bookkeeping. */
+static int
+run_each(pqg_db *conn, const pqg_migration *m, const char *const *statements, bool up)
+{
+    int rc = 0;
+    size_t i;
+    for (i = 0; rc == 0 && statements[i]; i++)
+        rc = pqg_exec_sql(conn, statements[i]);
+    if (rc < 0) {
+        char what[160];
+        snprintf(what, sizeof what, "%s, statement %zu (not in a transaction: the statements "
+                 "before it stay applied)", up ? "up" : "down", i);
+        return blame(rc, m, what);
+    }
+    pqg_args args;
+    if (up) {
+        pqg_args_init(&args, &k_insert);
+        pqg_arg_int64(&args, m->version);
+        pqg_arg_text(&args, m->name);
+        pqg_arg_text(&args, m->checksum);
+        rc = pqg_exec(conn, &k_insert, &args, NULL);
+    } else {
+        pqg_args_init(&args, &k_delete);
+        pqg_arg_int64(&args, m->version);
+        rc = pqg_exec(conn, &k_delete, &args, NULL);
+    }
+    return rc < 0 ? blame(rc, m, up ? "up (recording it)" : "down (recording it)") : 0;
+}
+
+/* Runs one direction of m, in a transaction or statement by statement. */
+static int
+run_migration(pqg_db *conn, const pqg_migration *m, bool up)
+{
+    const char *const *each = up ? m->up_statements : m->down_statements;
+    if (each)
+        return run_each(conn, m, each, up);
+    return run_in_tx(conn, m, up ? m->up_sql : m->down_sql, up);
+}
+
 int
 pqg_migrate_up(pqg_db *db, const pqg_migration_set *set, int64_t target_version, bool dry_run,
                FILE *dry_run_out, int *applied)
@@ -357,7 +397,7 @@ pqg_migrate_up(pqg_db *db, const pqg_migration_set *set, int64_t target_version,
             if (dry_run_out != NULL)
                 fprintf(dry_run_out, "would apply %04" PRId64 "_%s\n", m->version, m->name);
         } else {
-            rc = run_in_tx(s.conn, m, m->up_sql, true);
+            rc = run_migration(s.conn, m, true);
             if (rc < 0)
                 break;
         }
@@ -403,7 +443,7 @@ pqg_migrate_down(pqg_db *db, const pqg_migration_set *set, int steps, int *rever
     int count = 0;
     for (size_t k = 0; rc == 0 && k < todo; k++) {
         const pqg_migration *m = find_version(set, rows[n - 1 - k].version);
-        rc = run_in_tx(s.conn, m, m->down_sql, false);
+        rc = run_migration(s.conn, m, false);
         if (rc == 0)
             count++;
     }

@@ -539,6 +539,12 @@ typedef struct pqg_migration {
     const char *up_sql;
     const char *down_sql;          /* NULL when there is no down file */
     const char *checksum;          /* hex SHA-256 of up_sql */
+    /* Run outside a transaction, one statement at a time (CREATE INDEX CONCURRENTLY): these
+     * NULL-terminated lists are up_sql and down_sql split into statements; NULL for the usual
+     * migration, which runs whole in one transaction with its bookkeeping. A failure leaves the
+     * statements before it applied and the migration unrecorded. */
+    const char *const *up_statements;
+    const char *const *down_statements;
 } pqg_migration;
 
 typedef struct pqg_migration_set {
@@ -554,8 +560,9 @@ typedef struct pqg_migration_status {
     bool checksum_mismatch;        /* applied, but the file changed since */
 } pqg_migration_status;
 
-/* Applies every pending migration up to target_version (0 = all), each in its own transaction,
- * under a session advisory lock (a second process waits). Refuses (PQG_EMIGRATE) when an applied
+/* Applies every pending migration up to target_version (0 = all), each in its own transaction
+ * (or statement by statement, when it has up_statements), under a session advisory lock (a
+ * second process waits). Refuses (PQG_EMIGRATE) when an applied
  * migration's checksum changed. *applied (may be NULL) = how many ran. With dry_run, nothing is
  * executed: *applied counts what would run, and each is printed to `dry_run_out` if non-NULL. */
 PQG_MUST_CHECK int pqg_migrate_up(pqg_db *db, const pqg_migration_set *set, int64_t target_version,

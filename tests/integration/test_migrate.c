@@ -1,7 +1,8 @@
 /*
  * test_migrate.c - pqg_migrate_up/down/status against a real PostgreSQL (DATABASE_URL):
  * apply, re-apply, revert, target versions, dry runs, refusal of edited or unknown migrations,
- * rollback of a failing migration, and a second migrator blocking on the advisory lock.
+ * rollback of a failing migration, migrations outside a transaction (generated, and failing
+ * midway), and a second migrator blocking on the advisory lock.
  * Each test starts from an empty schema (raw libpq cleanup) with a fresh pool.
  */
 #include <setjmp.h>
@@ -19,6 +20,10 @@
 
 #include "pqg.h"
 #include "pqg_sha256.h"
+
+/* The migrations pqgen generates for tests/golden/emit_migrations_no_tx (prefix nt): plain,
+ * golang-migrate, goose and dbmate files, three of them marked to run outside a transaction. */
+#include "../golden/emit_migrations_no_tx/out/migrations.c"
 
 typedef struct fixture {
     pqg_db *pool;
@@ -184,14 +189,14 @@ set_build(test_set *t, size_t n)
 {
     static const pqg_migration base[3] = {
         {1, "create_users", "CREATE TABLE mig_users (id bigint PRIMARY KEY, name text NOT NULL);",
-         "DROP TABLE mig_users;", NULL},
+         "DROP TABLE mig_users;", NULL, NULL, NULL},
         {2, "create_posts",
          "CREATE TABLE mig_posts (id bigint PRIMARY KEY,\n"
          "    user_id bigint NOT NULL REFERENCES mig_users (id));\n"
          "CREATE INDEX mig_posts_user ON mig_posts (user_id);",
-         "DROP TABLE mig_posts;", NULL},
+         "DROP TABLE mig_posts;", NULL, NULL, NULL},
         {3, "add_email", "ALTER TABLE mig_users ADD COLUMN email text;",
-         "ALTER TABLE mig_users DROP COLUMN email;", NULL},
+         "ALTER TABLE mig_users DROP COLUMN email;", NULL, NULL, NULL},
     };
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < n; i++)
@@ -227,7 +232,8 @@ setup(void **state)
     if (PQstatus(f->raw) != CONNECTION_OK)
         fail_msg("connect: %s", PQerrorMessage(f->raw));
     raw_exec(f->raw, "SET client_min_messages = warning; "
-                     "DROP TABLE IF EXISTS schema_migrations, mig_posts, mig_users CASCADE");
+                     "DROP TABLE IF EXISTS schema_migrations, mig_posts, mig_users, notes, "
+                     "nt_logs CASCADE");
     f->pool = open_pool();
     *state = f;
     return 0;
@@ -498,6 +504,78 @@ test_failing_migration_rolled_back(void **state)
                                   "WHERE locktype = 'advisory' AND granted)"));
 }
 
+static bool
+index_exists(fixture *f, const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", name);
+    return raw_true(f->raw, sql);
+}
+
+/* Migrations marked to run outside a transaction (CREATE INDEX CONCURRENTLY, which a
+ * transaction block refuses) apply statement by statement, up and down, from the generated
+ * set. */
+static void
+test_no_transaction_migrations(void **state)
+{
+    fixture *f = *state;
+    int n = -1;
+    assert_int_equal(pqg_migrate_up(f->pool, &nt_migrations, 0, false, NULL, &n), 0);
+    assert_int_equal(n, 4);
+    assert_applied(f, "1,2,3,4");
+    assert_true(index_exists(f, "notes_tag"));
+    assert_true(index_exists(f, "notes_body"));
+    assert_true(index_exists(f, "notes_id_tag"));
+    assert_true(index_exists(f, "notes_pinned"));
+    assert_true(column_exists(f, "notes", "pinned"));
+    assert_true(raw_true(f->raw, "SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = "
+                                 "'notes'::regclass"));
+    assert_int_equal(pqg_migrate_down(f->pool, &nt_migrations, 3, &n), 0);
+    assert_int_equal(n, 3);
+    assert_applied(f, "1");
+    assert_false(index_exists(f, "notes_tag"));
+    assert_false(index_exists(f, "notes_pinned"));
+    assert_false(column_exists(f, "notes", "pinned"));
+}
+
+/* Outside a transaction a failing statement cannot take back the ones before it: the error
+ * names the statement, and the migration stays unrecorded, so it runs again once fixed. */
+static void
+test_no_transaction_failure(void **state)
+{
+    fixture *f = *state;
+    static const char *const bad_up[] = {
+        "CREATE TABLE nt_logs (id int)",
+        "CREATE INDEX CONCURRENTLY nt_logs_x ON nt_logs (no_such_column)",
+        NULL,
+    };
+    static const char *const good_up[] = {
+        "CREATE TABLE IF NOT EXISTS nt_logs (id int)",
+        "CREATE INDEX CONCURRENTLY nt_logs_id ON nt_logs (id)",
+        NULL,
+    };
+    char sum[65];
+    pqg__sha256_hex("logs", 4, sum);
+    pqg_migration m = {.version = 1, .name = "logs", .up_sql = "logs", .checksum = sum,
+                       .up_statements = bad_up};
+    pqg_migration_set set = {.items = &m, .len = 1};
+    int n = -1;
+    int rc = pqg_migrate_up(f->pool, &set, 0, false, NULL, &n);
+    assert_true(rc < 0);
+    assert_int_equal(n, 0);
+    const pqg_error *e = pqg_last_error();
+    assert_string_equal(e->sqlstate, "42703");
+    if (strstr(e->message, "migration 1 (logs) up, statement 2") == NULL)
+        fail_msg("message: %s", e->message);
+    assert_applied(f, "");
+    assert_true(table_exists(f, "nt_logs"));
+    m.up_statements = good_up;
+    assert_int_equal(pqg_migrate_up(f->pool, &set, 0, false, NULL, &n), 0);
+    assert_int_equal(n, 1);
+    assert_applied(f, "1");
+    assert_true(index_exists(f, "nt_logs_id"));
+}
+
 /* The schema_migrations row is written in the migration's own transaction: when recording
  * fails, the migration's changes are rolled back with it. The migration below records itself
  * first, so the bookkeeping INSERT that follows hits the primary key. */
@@ -669,6 +747,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_set_with_stale_checksum_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_applied_version_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_migration_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_transaction_migrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_transaction_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bookkeeping_in_same_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_down_without_down_sql_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_on_leased_connection, setup, teardown),

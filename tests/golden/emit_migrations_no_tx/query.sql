@@ -1,0 +1,2 @@
+-- name: PinnedNotes :many
+SELECT id, body, tag FROM notes WHERE pinned ORDER BY id;
