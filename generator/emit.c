@@ -244,58 +244,52 @@ render_helper(void *arg)
     return NULL;
 }
 
-/* Renders every file of the set over derived: queries.h and queries.c once per query file
- * (with "query_file" added to the root), the others once; on a second thread when threaded.
- * Files come out in template order, then query-file order, whatever thread rendered them. */
-static void
-render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_file **files,
-           size_t *n_files)
+/* Adds one task to job for template i over data, written to out_name. Returns the task, or
+ * NULL when out of memory. */
+static render_task *
+add_task(render_job *job, size_t *cap, size_t i, const tv *data, const char *out_name)
 {
-    partials pp = {set};
-    template_options *opts = calloc(set->n ? set->n : 1, sizeof *opts);
-    template_error *errs = calloc(set->n ? set->n : 1, sizeof *errs);
-    char **file_names = calloc(set->n ? set->n : 1, sizeof *file_names);
-    render_job job = {.set = set, .opts = opts, .writer = cx->io ? cx->io->writer : NULL};
-    template **tmpls = NULL;
-    size_t i, k, cap = 0;
-    pthread_t helper;
-    tv_arena *scratch = NULL; /* this thread's, while another renders too */
-    bool helping = false, oom = true; /* until the renders are done */
-
-    if (!opts || !errs || !file_names)
-        goto done;
-    for (i = 0; i < set->n; i++) {
-        file_names[i] = malloc(strlen(set->names[i]) + 10);
-        if (!file_names[i])
-            goto done;
-        tv_format(file_names[i], strlen(set->names[i]) + 10, "%s.mustache", set->names[i]);
-        opts[i] = (template_options){0, 1, load_partial, &pp, file_names[i]};
+    render_task *rt;
+    if (job->n_tasks == *cap) {
+        size_t n = *cap ? *cap * 2 : 64;
+        render_task *t = realloc(job->tasks, n * sizeof *t);
+        if (!t)
+            return NULL;
+        job->tasks = t;
+        *cap = n;
     }
-    if (!(tmpls = parse_templates(&job, errs)))
-        goto done;
-    for (i = 0; i < set->n; i++) {
+    rt = &job->tasks[job->n_tasks];
+    memset(rt, 0, sizeof *rt);
+    rt->tmpl = i;
+    rt->data = data;
+    if (!(rt->path = strdup(out_name)))
+        return NULL;
+    job->n_tasks++;
+    return rt;
+}
+
+/* The outputs of the set, in order: queries.h and queries.c once per query file (over the
+ * root with "query_file" added), any other template once. A template that did not parse
+ * fails each of its outputs, as rendering each would. Returns 0, or -1 when out of memory. */
+static int
+plan_tasks(emit_ctx *cx, render_job *job, tv *derived, template *const *tmpls,
+           const template_error *errs)
+{
+    const tmpl_set *set = job->set;
+    size_t cap = 0;
+    for (size_t i = 0; i < set->n; i++) {
         const char *name = set->names[i];
         bool per_file = strcmp(name, "queries.h") == 0 || strcmp(name, "queries.c") == 0;
         tv *qfs = per_file ? tv_get(derived, "query_files") : NULL;
         size_t n = per_file ? tv_len(qfs) : 1;
         if (name[0] == '_')
             continue;
-        for (k = 0; k < n; k++) {
-            render_task *rt;
+        for (size_t k = 0; k < n; k++) {
             char out_name[300];
             tv *data = derived;
-            if (job.n_tasks == cap) {
-                render_task *t = realloc(job.tasks, (cap = cap ? cap * 2 : 64) * sizeof *t);
-                if (!t)
-                    goto done;
-                job.tasks = t;
-            }
-            rt = &job.tasks[job.n_tasks];
-            memset(rt, 0, sizeof *rt);
-            rt->tmpl = i;
+            render_task *rt;
             if (per_file) {
-                /* The root with "query_file" added: a shallow copy, so the derived model stays
-                 * as it is. */
+                /* A shallow copy: the derived model stays as it is. */
                 tv *qf = tv_at(qfs, k);
                 data = tv_obj_copy(cx->a, derived);
                 tv_set(data, "query_file", qf);
@@ -305,25 +299,26 @@ render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_f
             } else {
                 tv_format(out_name, sizeof out_name, "%s", name);
             }
-            rt->data = data;
-            if (!(rt->path = strdup(out_name)))
-                goto done;
+            if (!(rt = add_task(job, &cap, i, data, out_name)))
+                return -1;
             if (!tmpls[i]) {
-                /* Reported once per output, as rendering each would. */
                 rt->failed = true;
                 rt->err = errs[i];
             }
-            job.n_tasks++;
         }
     }
-    if (threaded && job.n_tasks > 1 && (scratch = tv_arena_new()) != NULL)
-        helping = pthread_create(&helper, NULL, render_helper, &job) == 0;
-    render_tasks(&job, tmpls, helping ? scratch : NULL);
-    if (helping)
-        pthread_join(helper, NULL);
+    return 0;
+}
 
-    for (k = 0; k < job.n_tasks; k++) {
-        render_task *rt = &job.tasks[k];
+/* Takes the rendered outputs in task order: reports template errors and two outputs of one
+ * name, and moves each text (with its name) into files. Returns 0, or -1 when out of memory. */
+static int
+keep_files(emit_ctx *cx, render_job *job, char *const *file_names, emit_file **files,
+           size_t *n_files)
+{
+    for (size_t k = 0; k < job->n_tasks; k++) {
+        render_task *rt = &job->tasks[k];
+        size_t i;
         if (rt->failed) {
             emit_error(cx, NULL, "%s:%d: template error: %s", rt->err.file, rt->err.line,
                        rt->err.message);
@@ -331,9 +326,8 @@ render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_f
         }
         if (!rt->out)
             continue;
-        for (i = 0; i < *n_files; i++)
-            if (strcmp((*files)[i].path, rt->path) == 0)
-                break;
+        for (i = 0; i < *n_files && strcmp((*files)[i].path, rt->path) != 0; i++)
+            ;
         if (i < *n_files) {
             emit_error(cx, "rename the query file or the template",
                        "two outputs are named %s (the second from %s)", rt->path,
@@ -341,19 +335,55 @@ render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_f
             continue;
         }
         if (add_file(files, n_files, rt->path, rt->out) != 0)
-            goto done;
+            return -1;
         rt->path = rt->out = NULL;
     }
-    oom = false;
+    return 0;
+}
+
+/* Renders every file of the set over derived (see plan_tasks), on a second thread too when
+ * threaded. Files come out in task order whatever thread rendered them. */
+static void
+render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_file **files,
+           size_t *n_files)
+{
+    partials pp = {set};
+    size_t n = set->n ? set->n : 1, i;
+    template_options *opts = calloc(n, sizeof *opts);
+    template_error *errs = calloc(n, sizeof *errs);
+    char **file_names = calloc(n, sizeof *file_names);
+    render_job job = {.set = set, .opts = opts, .writer = cx->io ? cx->io->writer : NULL};
+    template **tmpls = NULL;
+    pthread_t helper;
+    tv_arena *scratch = NULL; /* this thread's, while another renders too */
+    bool helping = false, oom = true; /* until the renders are done */
+
+    if (!opts || !errs || !file_names)
+        goto done;
+    for (i = 0; i < set->n; i++) {
+        size_t len = strlen(set->names[i]) + 10;
+        if (!(file_names[i] = malloc(len)))
+            goto done;
+        tv_format(file_names[i], len, "%s.mustache", set->names[i]);
+        opts[i] = (template_options){0, 1, load_partial, &pp, file_names[i]};
+    }
+    if (!(tmpls = parse_templates(&job, errs)) || plan_tasks(cx, &job, derived, tmpls, errs))
+        goto done;
+    if (threaded && job.n_tasks > 1 && (scratch = tv_arena_new()) != NULL)
+        helping = pthread_create(&helper, NULL, render_helper, &job) == 0;
+    render_tasks(&job, tmpls, helping ? scratch : NULL);
+    if (helping)
+        pthread_join(helper, NULL);
+    oom = keep_files(cx, &job, file_names, files, n_files) != 0;
 done:
     if (oom)
         emit_error(cx, NULL, "out of memory while rendering");
     /* The writer borrows the texts it was given, kept or not. */
     if (job.writer)
         emit_writer_wait(job.writer);
-    for (k = 0; k < job.n_tasks; k++) {
-        free(job.tasks[k].path);
-        free(job.tasks[k].out);
+    for (i = 0; i < job.n_tasks; i++) {
+        free(job.tasks[i].path);
+        free(job.tasks[i].out);
     }
     free(job.tasks);
     tv_arena_free(scratch);
