@@ -49,7 +49,7 @@ UNIT_GEN_BIN := $(UNIT_GEN_SRC:tests/unit/generator/%.c=$(BUILD)/tests/unit/gen_
 UNIT_RT_BIN  := $(UNIT_RT_SRC:tests/unit/runtime/%.c=$(BUILD)/tests/unit/rt_%)
 INTEG_BIN    := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 
-.PHONY: all help deps test test-build unit golden golden-update check-generated generate \
+.PHONY: all help deps test test-build unit golden golden-update check-generated generate example \
         cli-test check-sql vet-test integration tsan demo bench asan valgrind clean
 
 all: $(BUILD)/pqgen $(BUILD)/libpqg.a
@@ -141,12 +141,12 @@ vet-test: $(BUILD)/pqgen
 check-sql:
 	@bash scripts/with-pg.sh bash tests/sql/check_example_sql.sh
 
-test-build: all $(UNIT_GEN_BIN) $(UNIT_RT_BIN) $(INTEG_BIN)
+test-build: all $(UNIT_GEN_BIN) $(UNIT_RT_BIN) $(INTEG_BIN) $(BUILD)/examples/assistant
 
 # The README's test command: everything, under ASan/UBSan.
 test: deps
 	@$(MAKE) --no-print-directory SAN=1 test-build
-	@$(MAKE) --no-print-directory SAN=1 unit golden cli-test check-generated check-sql vet-test integration
+	@$(MAKE) --no-print-directory SAN=1 unit golden cli-test check-generated check-sql vet-test integration example
 	@$(MAKE) --no-print-directory tsan
 
 # The threaded runtime tests under ThreadSanitizer (pool, statement cache, transactions,
@@ -182,6 +182,13 @@ demo: deps all
 $(BUILD)/examples/assistant: examples/assistant.c $(GENERATED_OBJ) $(BUILD)/libpqg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Igenerated -o $@ $< $(GENERATED_OBJ) $(BUILD)/libpqg.a $(LDFLAGS) $(RT_LIBS) -ljansson
+
+# The demo program (examples/assistant) on a throwaway server: it migrates and runs every part of
+# the example application's API, and must exit 0.
+example: $(BUILD)/examples/assistant
+	@bash scripts/with-pg.sh $(BUILD)/examples/assistant >$(BUILD)/example.log 2>&1 || \
+	    { cat $(BUILD)/example.log; exit 1; }
+	@echo "example: examples/assistant ran ($$(wc -l <$(BUILD)/example.log) lines of output)"
 
 bench: all
 	@bash tests/bench/run.sh

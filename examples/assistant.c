@@ -204,7 +204,7 @@ embedding_demo(pqg_db *pool, bool have_vector, pqg_uuid conversation_id)
         CHECK("search embeddings", db_search_similar_embeddings(pool, &q, &hits));
         for (size_t i = 0; i < hits.len; i++)
             printf("  similar to \"%s\": %s (%.3f)\n", labels[0], hits.rows[i].metadata,
-                   hits.rows[i].similarity.value);
+                   hits.rows[i].similarity);
         db_search_similar_embeddings_rows_free(&hits);
     }
     return 0;
