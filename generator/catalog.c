@@ -480,8 +480,27 @@ catalog_typename(const catalog *c, const pnode *tn, cat_tref *out, bool *serial,
         return false;
     }
     if (pn_bool(tn, "pct_type")) {
-        snprintf(why, whylen, "%%TYPE references are not supported");
-        return false;
+        /* [schema.]table.column%TYPE, as function arguments and results may say: the
+         * column's type (dims written after %TYPE add to it). */
+        const char *tbl = nn >= 2 ? pn_sval(pn_at(names, nn - 2)) : NULL;
+        const char *sch = nn >= 3 ? pn_sval(pn_at(names, nn - 3)) : NULL;
+        const cat_table *ct = tbl ? catalog_table(c, sch, tbl) : NULL;
+        const cat_column *cc = ct ? catalog_column(ct, name) : NULL;
+        if (!cc) {
+            if (!tbl)
+                snprintf(why, whylen, "%%TYPE needs a column: write table.column%%TYPE");
+            else if (!ct)
+                snprintf(why, whylen, "relation \"%s\" does not exist (in %s.%s%%TYPE)", tbl,
+                         tbl, name);
+            else
+                snprintf(why, whylen, "column \"%s\" of relation \"%s\" does not exist", name,
+                         tbl);
+            return false;
+        }
+        t = cc->type;
+        t.dims += (int)pn_len(pn_list(tn, "arrayBounds"));
+        *out = t;
+        return true;
     }
     int dims = (int)pn_len(pn_list(tn, "arrayBounds"));
     uint32_t sid;

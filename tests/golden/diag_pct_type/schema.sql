@@ -1,0 +1,3 @@
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+CREATE FUNCTION f1(x users.mail%TYPE) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION f2(x userz.id%TYPE) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
