@@ -171,7 +171,7 @@ struct model_stream {
     bool finished, ok, threaded, consumer_waiting;
     bool worker_ok;        /* the worker's own: no out of memory so far */
     pthread_t thread;
-    pthread_mutex_t mu;    /* guards n_done and finished, which the worker publishes */
+    pthread_mutex_t mu;    /* guards done, n_done, n_taken, finished, consumer_waiting */
     pthread_cond_t cv;
 };
 
