@@ -244,6 +244,7 @@ static const pqg_stmt db_list_actions_for_workflow_stmt = {
     .param_types = db_list_actions_for_workflow_param_types,
     .n_columns = 12,
     .column_types = db_list_actions_for_workflow_column_types,
+    .cancel_on_stop = true,
 };
 
 int
@@ -338,6 +339,7 @@ static const pqg_stmt db_get_workflow_timeline_stmt = {
     .param_types = db_get_workflow_timeline_param_types,
     .n_columns = 8,
     .column_types = db_get_workflow_timeline_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -463,6 +465,7 @@ static const pqg_stmt db_find_actions_by_parameters_stmt = {
     .param_types = db_find_actions_by_parameters_param_types,
     .n_columns = 8,
     .column_types = db_find_actions_by_parameters_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -599,6 +602,7 @@ static const pqg_stmt db_list_failed_actions_stmt = {
     .param_types = db_list_failed_actions_param_types,
     .n_columns = 12,
     .column_types = db_list_failed_actions_column_types,
+    .cancel_on_stop = true,
 };
 
 int
@@ -685,6 +689,7 @@ static const pqg_stmt db_get_action_parameter_stmt = {
     .param_types = db_get_action_parameter_param_types,
     .n_columns = 3,
     .column_types = db_get_action_parameter_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -180,6 +180,7 @@ static const pqg_stmt db_list_agent_states_for_session_stmt = {
     .param_types = db_list_agent_states_for_session_param_types,
     .n_columns = 4,
     .column_types = db_list_agent_states_for_session_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -297,6 +298,7 @@ static const pqg_stmt db_list_agent_states_stmt = {
     .param_types = db_list_agent_states_param_types,
     .n_columns = 5,
     .column_types = db_list_agent_states_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -218,6 +218,7 @@ static const pqg_stmt db_list_conversations_stmt = {
     .param_types = db_list_conversations_param_types,
     .n_columns = 8,
     .column_types = db_list_conversations_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -362,6 +363,7 @@ static const pqg_stmt db_list_conversations_with_last_message_stmt = {
     .param_types = db_list_conversations_with_last_message_param_types,
     .n_columns = 7,
     .column_types = db_list_conversations_with_last_message_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -529,6 +531,7 @@ static const pqg_stmt db_get_conversations_by_ids_stmt = {
     .param_types = db_get_conversations_by_ids_param_types,
     .n_columns = 7,
     .column_types = db_get_conversations_by_ids_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -647,6 +650,7 @@ static const pqg_stmt db_find_conversations_by_metadata_stmt = {
     .param_types = db_find_conversations_by_metadata_param_types,
     .n_columns = 4,
     .column_types = db_find_conversations_by_metadata_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -239,6 +239,7 @@ static const pqg_stmt db_list_embedding_records_stmt = {
     .param_types = db_list_embedding_records_param_types,
     .n_columns = 5,
     .column_types = db_list_embedding_records_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -128,6 +128,7 @@ static const pqg_stmt db_search_similar_embeddings_stmt = {
     .param_types = db_search_similar_embeddings_param_types,
     .n_columns = 5,
     .column_types = db_search_similar_embeddings_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -266,6 +267,7 @@ static const pqg_stmt db_search_similar_memories_stmt = {
     .param_types = db_search_similar_memories_param_types,
     .n_columns = 5,
     .column_types = db_search_similar_memories_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -410,6 +412,7 @@ static const pqg_stmt db_search_similar_messages_stmt = {
     .param_types = db_search_similar_messages_param_types,
     .n_columns = 6,
     .column_types = db_search_similar_messages_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -536,6 +539,7 @@ static const pqg_stmt db_list_missing_embeddings_stmt = {
     .param_types = db_list_missing_embeddings_param_types,
     .n_columns = 4,
     .column_types = db_list_missing_embeddings_column_types,
+    .cancel_on_stop = true,
 };
 
 void

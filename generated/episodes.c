@@ -191,6 +191,7 @@ static const pqg_stmt db_list_unlinked_raw_data_stmt = {
     .param_types = db_list_unlinked_raw_data_param_types,
     .n_columns = 6,
     .column_types = db_list_unlinked_raw_data_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -496,6 +497,7 @@ static const pqg_stmt db_list_episode_raw_data_stmt = {
     .param_types = db_list_episode_raw_data_param_types,
     .n_columns = 9,
     .column_types = db_list_episode_raw_data_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -627,6 +629,7 @@ static const pqg_stmt db_list_episodes_stmt = {
     .param_types = db_list_episodes_param_types,
     .n_columns = 10,
     .column_types = db_list_episodes_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -755,6 +758,7 @@ static const pqg_stmt db_list_latest_episode_per_session_stmt = {
     .param_types = db_list_latest_episode_per_session_param_types,
     .n_columns = 6,
     .column_types = db_list_latest_episode_per_session_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -879,6 +883,7 @@ static const pqg_stmt db_get_episode_tree_stmt = {
     .param_types = db_get_episode_tree_param_types,
     .n_columns = 6,
     .column_types = db_get_episode_tree_column_types,
+    .cancel_on_stop = true,
 };
 
 void

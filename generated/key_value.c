@@ -120,6 +120,7 @@ static const pqg_stmt db_get_values_stmt = {
     .param_types = db_get_values_param_types,
     .n_columns = 3,
     .column_types = db_get_values_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -227,6 +228,7 @@ static const pqg_stmt db_list_keys_stmt = {
     .param_types = db_list_keys_param_types,
     .n_columns = 3,
     .column_types = db_list_keys_column_types,
+    .cancel_on_stop = true,
 };
 
 void

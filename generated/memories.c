@@ -149,6 +149,7 @@ static const pqg_stmt db_list_memories_stmt = {
     .param_types = db_list_memories_param_types,
     .n_columns = 10,
     .column_types = db_list_memories_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -278,6 +279,7 @@ static const pqg_stmt db_find_memories_by_metadata_stmt = {
     .param_types = db_find_memories_by_metadata_param_types,
     .n_columns = 5,
     .column_types = db_find_memories_by_metadata_column_types,
+    .cancel_on_stop = true,
 };
 
 void

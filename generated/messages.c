@@ -174,6 +174,7 @@ static const pqg_stmt db_list_messages_stmt = {
     .param_types = db_list_messages_param_types,
     .n_columns = 9,
     .column_types = db_list_messages_column_types,
+    .cancel_on_stop = true,
 };
 
 int
@@ -267,6 +268,7 @@ static const pqg_stmt db_list_recent_messages_stmt = {
     .param_types = db_list_recent_messages_param_types,
     .n_columns = 7,
     .column_types = db_list_recent_messages_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -387,6 +389,7 @@ static const pqg_stmt db_list_messages_by_roles_stmt = {
     .param_types = db_list_messages_by_roles_param_types,
     .n_columns = 5,
     .column_types = db_list_messages_by_roles_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -504,6 +507,7 @@ static const pqg_stmt db_get_messages_by_ids_stmt = {
     .param_types = db_get_messages_by_ids_param_types,
     .n_columns = 6,
     .column_types = db_get_messages_by_ids_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -717,6 +721,7 @@ static const pqg_stmt db_search_messages_stmt = {
     .param_types = db_search_messages_param_types,
     .n_columns = 7,
     .column_types = db_search_messages_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -138,6 +138,7 @@ static const pqg_stmt db_list_patterns_stmt = {
     .param_types = db_list_patterns_param_types,
     .n_columns = 7,
     .column_types = db_list_patterns_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -255,6 +256,7 @@ static const pqg_stmt db_match_patterns_stmt = {
     .param_types = db_match_patterns_param_types,
     .n_columns = 5,
     .column_types = db_match_patterns_column_types,
+    .cancel_on_stop = true,
 };
 
 void

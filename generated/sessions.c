@@ -346,6 +346,7 @@ static const pqg_stmt db_list_user_sessions_stmt = {
     .param_types = db_list_user_sessions_param_types,
     .n_columns = 5,
     .column_types = db_list_user_sessions_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -103,6 +103,7 @@ static const pqg_stmt db_daily_message_volume_stmt = {
     .param_types = db_daily_message_volume_param_types,
     .n_columns = 4,
     .column_types = db_daily_message_volume_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -228,6 +229,7 @@ static const pqg_stmt db_tool_usage_stats_stmt = {
     .param_types = db_tool_usage_stats_param_types,
     .n_columns = 8,
     .column_types = db_tool_usage_stats_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -343,6 +345,7 @@ static const pqg_stmt db_memory_stats_by_kind_stmt = {
     .param_types = db_memory_stats_by_kind_param_types,
     .n_columns = 5,
     .column_types = db_memory_stats_by_kind_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -464,6 +467,7 @@ static const pqg_stmt db_workflow_stats_by_name_stmt = {
     .param_types = db_workflow_stats_by_name_param_types,
     .n_columns = 6,
     .column_types = db_workflow_stats_by_name_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -584,6 +588,7 @@ static const pqg_stmt db_top_failing_action_types_stmt = {
     .param_types = db_top_failing_action_types_param_types,
     .n_columns = 5,
     .column_types = db_top_failing_action_types_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -693,6 +698,7 @@ static const pqg_stmt db_top_episode_tags_stmt = {
     .param_types = db_top_episode_tags_param_types,
     .n_columns = 2,
     .column_types = db_top_episode_tags_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -813,6 +819,7 @@ static const pqg_stmt db_recent_activity_stmt = {
     .param_types = db_recent_activity_param_types,
     .n_columns = 4,
     .column_types = db_recent_activity_column_types,
+    .cancel_on_stop = true,
 };
 
 void

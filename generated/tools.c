@@ -142,6 +142,7 @@ static const pqg_stmt db_list_tools_for_role_stmt = {
     .param_types = db_list_tools_for_role_param_types,
     .n_columns = 6,
     .column_types = db_list_tools_for_role_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -352,6 +353,7 @@ static const pqg_stmt db_claim_pending_tool_calls_stmt = {
     .param_types = db_claim_pending_tool_calls_param_types,
     .n_columns = 8,
     .column_types = db_claim_pending_tool_calls_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -597,6 +599,7 @@ static const pqg_stmt db_list_tool_calls_for_message_stmt = {
     .param_types = db_list_tool_calls_for_message_param_types,
     .n_columns = 9,
     .column_types = db_list_tool_calls_for_message_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -222,6 +222,7 @@ static const pqg_stmt db_list_workflow_executions_stmt = {
     .param_types = db_list_workflow_executions_param_types,
     .n_columns = 8,
     .column_types = db_list_workflow_executions_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -347,6 +348,7 @@ static const pqg_stmt db_list_stuck_workflows_stmt = {
     .param_types = db_list_stuck_workflows_param_types,
     .n_columns = 5,
     .column_types = db_list_stuck_workflows_column_types,
+    .cancel_on_stop = true,
 };
 
 void

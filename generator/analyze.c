@@ -210,12 +210,15 @@ an_stmt(actx *c, scope *sc, const pnode *node, qres *out, const char **kind)
         an_select(c, sc, in, out);
     } else if (k && pn_kind_is(k, "InsertStmt")) {
         *kind = "insert";
+        c->writes = true;
         an_insert(c, sc, in, out);
     } else if (k && pn_kind_is(k, "UpdateStmt")) {
         *kind = "update";
+        c->writes = true;
         an_update(c, sc, in, out);
     } else if (k && pn_kind_is(k, "DeleteStmt")) {
         *kind = "delete";
+        c->writes = true;
         an_delete(c, sc, in, out);
     } else {
         *kind = NULL;
@@ -417,6 +420,8 @@ query_body(actx *c, an_query *out)
                 an_error(c, -1, NULL, "unsupported statement");
         }
         out->statement = kind;
+        /* SELECT ... INTO creates a table; a volatile call may write (or notify). */
+        out->read_only = !strcmp(kind, "select") && !c->writes && !pn_get(in, "intoClause");
         if (cmd_is(st, ":copyfrom"))
             check_copyfrom(c, k, in);
         bool rows = cmd_is(st, ":one") || cmd_is(st, ":many") || cmd_is(st, ":batchone") ||

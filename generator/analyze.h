@@ -33,6 +33,7 @@ typedef struct an_param {
 
 typedef struct an_query {
     const char *statement; /* "select", "insert", "update", "delete", "utility" (static) */
+    bool read_only; /* a SELECT with no data-modifying CTE and no volatile function call */
     an_column *cols;
     size_t n_cols;
     an_param *params;

@@ -321,6 +321,8 @@ an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi)
         }
         if (fi)
             fi->uf = uf;
+        if (uf->volatility == 'v' || uf->is_procedure)
+            c->writes = true;
         aval v = an_val(uf->ret, uf->strict ? anynull : true);
         return v;
     }
@@ -377,6 +379,8 @@ an_func(actx *c, scope *sc, const pnode *fc, an_funcinfo *fi)
         fi->pf = f;
         memcpy(fi->resolved, res, (size_t)n * sizeof *res);
     }
+    if (f->volatility == 'v')
+        c->writes = true; /* nextval, pg_notify, set_config...; random() only costs a drain */
     aval v = {0};
     if (ret == PGC_ANYENUM || ret == PGC_ANYENUM_ARRAY || an_is_polymorphic(ret)) {
         for (int i = 0; i < n; i++) {

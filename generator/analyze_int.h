@@ -151,6 +151,7 @@ typedef struct actx {
     int depth;
     bool named, positional;
     bool in_schema; /* a view body: parameters are errors */
+    bool writes;    /* a data-modifying statement or a volatile function call was seen */
 } actx;
 
 /* analyze.c */

@@ -732,6 +732,32 @@ narrow_not_null(scope *sc, const pnode *cond)
     }
 }
 
+/* Whether a SELECT list item is a call of a built-in aggregate (count(*), sum(x)...). */
+static bool
+is_aggregate(const pnode *target)
+{
+    const pnode *rt, *fc;
+    size_t n = 0;
+    if (!pn_is(target, "ResTarget", &rt) || !pn_is(pn_get(rt, "val"), "FuncCall", &fc))
+        return false;
+    const char *name = pn_last_name(pn_list(fc, "funcname"));
+    const pgc_func *f = name ? pgc_funcs_by_name(name, &n) : NULL;
+    return f && n > 0 && f[0].kind == 'a' && !pn_obj(fc, "over");
+}
+
+/* Marks every output of a SELECT with grouping sets nullable, except aggregates (outputs match
+ * the SELECT list one to one there: no * in a grouped query's list). */
+static void
+grouping_sets_nullable(const pnode *targets, qres *out)
+{
+    for (size_t k = 0; k < out->n; k++) {
+        if (pn_len(targets) == out->n && is_aggregate(pn_at(targets, k)))
+            continue;
+        out->cols[k].nullable = true;
+        out->cols[k].where_not_null = false;
+    }
+}
+
 void
 an_where(actx *c, scope *sc, const pnode *where)
 {
@@ -781,9 +807,16 @@ an_select(actx *c, scope *parent, const pnode *sel, qres *out)
     for (size_t i = 0; i < pn_len(dist); i++)
         if (pn_node(pn_at(dist, i), NULL))
             sort_item(c, &sc, pn_at(dist, i), out);
-    const pnode *group = pn_list(sel, "groupClause");
-    for (size_t i = 0; i < pn_len(group); i++)
+    const pnode *group = pn_list(sel, "groupClause"), *gs;
+    for (size_t i = 0; i < pn_len(group); i++) {
+        const char *gk;
         sort_item(c, &sc, pn_at(group, i), out);
+        /* ROLLUP, CUBE and GROUPING SETS add rows where the keys left out are NULL: every
+         * output but an aggregate's may be NULL then. */
+        if (pn_is(pn_at(group, i), "GroupingSet", &gs) && (gk = pn_str(gs, "kind")) != NULL &&
+            strcmp(gk, "GROUPING_SET_SIMPLE") != 0 && strcmp(gk, "GROUPING_SET_EMPTY") != 0)
+            grouping_sets_nullable(pn_list(sel, "targetList"), out);
+    }
     an_cond(c, &sc, pn_get(sel, "havingClause"));
     const pnode *wins = pn_list(sel, "windowClause"), *wd;
     for (size_t i = 0; i < pn_len(wins); i++) {

@@ -21,7 +21,9 @@
  * leaving a half-linked object (names stay valid, counts match what was stored), and
  * catalog_apply() moves the flag into the catalog, which then refuses further statements;
  * model_build() sees catalog_failed() and reports out of memory. One flag for the process:
- * the generator is single-threaded and builds one catalog at a time. */
+ * one catalog is built at a time, and only one thread uses these at once (the schema on the
+ * main thread, then the queries' analysis on the model_stream worker while the main thread
+ * only derives C from finished queries). */
 bool cat_alloc_failed;
 
 long catalog_test_fail_alloc;

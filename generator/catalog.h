@@ -70,6 +70,7 @@ typedef struct cat_func {
     size_t n_args, n_defaults;
     cat_tref ret;
     bool setof, strict, dropped, is_procedure;
+    char volatility; /* 'i' immutable, 's' stable, 'v' volatile (the default) */
     cat_column *cols; /* RETURNS TABLE / OUT columns (n_cols > 0) */
     size_t n_cols;
 } cat_func;

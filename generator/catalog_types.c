@@ -260,6 +260,7 @@ cat_create_function(cat_ddl *x, const pnode *fs)
     cat_func *f = cat_xcalloc(1, sizeof *f);
     if (!f)
         return;
+    f->volatility = 'v';
     f->args = cat_xcalloc(pn_len(params) + 1, sizeof *f->args);
     f->cols = cat_xcalloc(pn_len(params) + 1, sizeof *f->cols);
     if (!f->args || !f->cols) {
@@ -350,6 +351,10 @@ cat_create_function(cat_ddl *x, const pnode *fs)
         const char *dn = pn_str(de, "defname");
         if (dn && !strcmp(dn, "strict"))
             f->strict = defelem_bool(de, true);
+        if (dn && !strcmp(dn, "volatility")) {
+            const char *v = pn_sval(pn_get(de, "arg"));
+            f->volatility = v && (v[0] == 'i' || v[0] == 's') ? v[0] : 'v';
+        }
     }
     if (!ok) {
         cat_free_cols(f->args, f->n_args);

@@ -177,6 +177,7 @@ typedef struct render_job {
     render_task *tasks;
     size_t n_tasks;
     atomic_size_t next;           /* the next task to take */
+    atomic_bool scratch_oom;      /* a lazy member could not be converted: the texts lack it */
     emit_writer *writer;          /* gets each file as soon as it is rendered, or NULL */
 } render_job;
 
@@ -228,8 +229,11 @@ render_tasks(render_job *job, template **tmpls, tv_arena *scratch)
             emit_writer_add(job->writer, &f);
         }
     }
-    if (scratch)
+    if (scratch) {
         tv_read_only_end();
+        if (tv_arena_oom(scratch))
+            atomic_store(&job->scratch_oom, true);
+    }
 }
 
 static void *
@@ -374,7 +378,7 @@ render_all(emit_ctx *cx, const tmpl_set *set, tv *derived, bool threaded, emit_f
     render_tasks(&job, tmpls, helping ? scratch : NULL);
     if (helping)
         pthread_join(helper, NULL);
-    oom = keep_files(cx, &job, file_names, files, n_files) != 0;
+    oom = atomic_load(&job.scratch_oom) || keep_files(cx, &job, file_names, files, n_files) != 0;
 done:
     if (oom)
         emit_error(cx, NULL, "out of memory while rendering");

@@ -30,7 +30,7 @@ int emit_render(json_t *model, const config *cfg, emit_file **files, size_t *n_f
  * all into place, or removes them, so a failed run changes nothing. Threaded, the writing runs
  * on a thread of its own while the caller renders. */
 typedef struct emit_writer emit_writer;
-/* NULL when out_dir cannot be created (the message is on stderr). Caller owns; release with
+/* NULL (errno set) when out_dir cannot be created. Caller owns; release with
  * emit_writer_finish(). */
 emit_writer *emit_writer_start(const char *out_dir, bool threaded);
 /* Queues f (its path and content are borrowed until emit_writer_wait or emit_writer_finish

@@ -105,21 +105,24 @@ split_marked(const char *text, const char *up_marker, const char *down_marker, c
     return true;
 }
 
-/* Whether the migration asks to run outside a transaction: goose's "-- +goose NO TRANSACTION",
- * dbmate's "transaction:false" on a "-- migrate:up/down" line, or "-- pqgen:no-transaction"
- * (any format). */
+/* Whether text has a line asking to run outside a transaction: goose's "-- +goose NO
+ * TRANSACTION" or "-- pqgen:no-transaction" (any format); with marker, only that marker's own
+ * line counts, when it says "transaction:false" (dbmate's "-- migrate:up transaction:false"). */
 static bool
-no_transaction(const char *text)
+no_transaction(const char *text, const char *marker)
 {
     for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
         const char *e = strchr(l, '\n');
         size_t n = e ? (size_t)(e - l) : strlen(l);
         while (n > 0 && isspace((unsigned char)l[n - 1]))
             n--;
-        if ((n == 24 && strncmp(l, "-- +goose NO TRANSACTION", 24) == 0) ||
-            (n == 23 && strncmp(l, "-- pqgen:no-transaction", 23) == 0) ||
-            (strncmp(l, "-- migrate:", 11) == 0 && memmem(l, n, "transaction:false", 17)))
+        if (marker) {
+            if (strncmp(l, marker, strlen(marker)) == 0 && memmem(l, n, "transaction:false", 17))
+                return true;
+        } else if ((n == 24 && strncmp(l, "-- +goose NO TRANSACTION", 24) == 0) ||
+                   (n == 23 && strncmp(l, "-- pqgen:no-transaction", 23) == 0)) {
             return true;
+        }
     }
     return false;
 }
@@ -250,10 +253,18 @@ emit_migrations(emit_ctx *cx)
         tv_set(m, "down_lines", down ? emit_c_string_lines(cx->a, down) : tv_null());
         tv_set_str(m, "checksum", hex);
         tv_set_bool(m, "has_down", down != NULL);
-        if (no_transaction(up ? up : "") || (down && no_transaction(down)) ||
-            (whole && no_transaction(whole))) {
-            tv_set(m, "up_statements", statements_of(cx, files[i], up ? up : ""));
-            tv_set(m, "down_statements", statements_of(cx, files[i], down));
+        {
+            /* goose's and pqgen's directive cover the file, dbmate's its own block; a
+             * golang-migrate pair says it in each file. */
+            bool all = whole ? no_transaction(whole, NULL) : false;
+            bool up_nt = all || no_transaction(up ? up : "", NULL) ||
+                         (whole && no_transaction(whole, "-- migrate:up"));
+            bool down_nt = down && (all || no_transaction(down, NULL) ||
+                                    (whole && no_transaction(whole, "-- migrate:down")));
+            if (up_nt)
+                tv_set(m, "up_statements", statements_of(cx, files[i], up ? up : ""));
+            if (down_nt)
+                tv_set(m, "down_statements", statements_of(cx, files[i], down));
         }
         tv_push(out, m);
         emit_sb_free(&lit);

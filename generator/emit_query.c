@@ -527,6 +527,8 @@ emit_derive_query(emit_ctx *cx, json_t *q, tv *by_key)
     emit_set_str(o, "kind", kind);
     tv_set_bool(o, "is_one", is_one);
     tv_set_bool(o, "is_many", is_many);
+    /* _each may cancel the rest of a result it stops reading only when that undoes nothing. */
+    tv_set_bool(o, "cancel_on_stop", is_many && json_is_true(json_object_get(q, "read_only")));
     tv_set_bool(o, "is_exec", !strcmp(kind, "exec"));
     tv_set_bool(o, "is_execrows", !strcmp(kind, "execrows"));
     tv_set_bool(o, "is_execresult", !strcmp(kind, "execresult"));

@@ -21,7 +21,9 @@
 
 struct emit_writer {
     char *out_dir;
-    bool created_dir;   /* out_dir did not exist: removed again when nothing is kept */
+    char **made;        /* the folders mkdirs created, outermost first: removed again, innermost
+                         * first, when nothing is kept */
+    size_t n_made;
     bool threaded;
     pthread_t thread;
     pthread_mutex_t mu; /* guards queue, n_queue and closing */
@@ -62,23 +64,41 @@ write_all(const char *path, const char *p, size_t len)
     return close(fd);
 }
 
+/* Creates dir and its missing parents, recording in w->made each folder it created. Returns 0,
+ * or -1 with errno set. */
 static int
-mkdirs(const char *dir)
+mkdirs(emit_writer *w, const char *dir)
 {
     char *d = strdup(dir), *p;
     int rc = 0;
 
     if (!d)
         return -1;
-    for (p = d + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(d, 0777) != 0 && errno != EEXIST)
+    if (!*d) {
+        free(d);
+        errno = ENOENT;
+        return -1;
+    }
+    for (p = d + 1; rc == 0; p++) {
+        bool last = *p == '\0';
+        if (*p != '/' && !last)
+            continue;
+        *p = '\0';
+        if (mkdir(d, 0777) == 0) {
+            char **m = realloc(w->made, (w->n_made + 1) * sizeof *m);
+            if (m)
+                w->made = m;
+            if (!m || !(w->made[w->n_made] = strdup(d)))
                 rc = -1;
-            *p = '/';
+            else
+                w->n_made++;
+        } else if (errno != EEXIST) {
+            rc = -1;
         }
-    if (mkdir(d, 0777) != 0 && errno != EEXIST)
-        rc = -1;
+        if (last)
+            break;
+        *p = '/';
+    }
     free(d);
     return rc;
 }
@@ -159,22 +179,36 @@ writer_main(void *arg)
     return NULL;
 }
 
+/* Removes the folders mkdirs made, innermost first (each only if empty), and forgets them. */
+static void
+unmake_dirs(emit_writer *w)
+{
+    while (w->n_made > 0) {
+        char *d = w->made[--w->n_made];
+        rmdir(d); /* fails, harmlessly, when something else is in it */
+        free(d);
+    }
+    free(w->made);
+    w->made = NULL;
+}
+
 emit_writer *
 emit_writer_start(const char *out_dir, bool threaded)
 {
     emit_writer *w = calloc(1, sizeof *w);
-    struct stat st;
+    int e;
 
     if (!w || !(w->out_dir = strdup(out_dir))) {
         free(w);
-        fprintf(stderr, "pqgen: out of memory\n");
+        errno = ENOMEM;
         return NULL;
     }
-    w->created_dir = stat(out_dir, &st) != 0;
-    if (mkdirs(out_dir) != 0) {
-        fprintf(stderr, "pqgen: cannot create %s: %s\n", out_dir, strerror(errno));
+    if (mkdirs(w, out_dir) != 0) {
+        e = errno;
+        unmake_dirs(w);
         free(w->out_dir);
         free(w);
+        errno = e;
         return NULL;
     }
     pthread_mutex_init(&w->mu, NULL);
@@ -188,7 +222,10 @@ void
 emit_writer_add(emit_writer *w, const emit_file *f)
 {
     if (!w->threaded) {
+        /* Writing on the caller's thread: two rendering threads may both be callers. */
+        pthread_mutex_lock(&w->mu);
         write_one(w, f);
+        pthread_mutex_unlock(&w->mu);
         return;
     }
     pthread_mutex_lock(&w->mu);
@@ -257,8 +294,11 @@ emit_writer_finish(emit_writer *w, bool keep, int *n_written)
         free(w->tmps[i]);
         free(w->targets[i]);
     }
-    if ((!keep || rc != 0) && w->created_dir)
-        rmdir(w->out_dir); /* fails, harmlessly, when something else is in it */
+    if (!keep || rc != 0)
+        unmake_dirs(w);
+    for (i = 0; i < w->n_made; i++)
+        free(w->made[i]);
+    free(w->made);
     free(w->tmps);
     free(w->targets);
     free(w->failed_path);
@@ -279,8 +319,10 @@ emit_write(const char *out_dir, const emit_file *files, size_t n_files, int *n_w
 
     if (n_written)
         *n_written = 0;
-    if (!w)
+    if (!w) {
+        fprintf(stderr, "pqgen: cannot create %s: %s\n", out_dir, strerror(errno));
         return -1;
+    }
     for (i = 0; i < n_files; i++)
         emit_writer_add(w, &files[i]);
     return emit_writer_finish(w, true, n_written);

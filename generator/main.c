@@ -173,8 +173,10 @@ main_analyze_render(main_state *s, const char *cfg_path, bool threaded, bool wri
 
     if (main_load(s, cfg_path, false) != EXIT_OK || main_out_dir(s) != EXIT_OK)
         return EXIT_FAIL;
-    if (writing && threaded && !(s->writer = emit_writer_start(s->out_dir, true)))
-        return EXIT_FAIL;
+    /* When the folder cannot be made, writing falls back to emit_write after the analysis, which
+     * reports it after the query diagnostics, as with one thread. */
+    if (writing && threaded)
+        s->writer = emit_writer_start(s->out_dir, true);
     if (!(ms = model_stream_start(&s->schema, &s->queries, main_load_queries, s, &s->d,
                                   threaded)))
         return main_out_of_memory();

@@ -70,9 +70,9 @@ type_json(json_t *o, cat_tref t, bool *ok)
     return o;
 }
 
-/* The catalog table whose columns the result is exactly (names, order, types), its struct
- * able to hold every value: a column the query proves non-null (WHERE x IS NOT NULL) still
- * fits the table's nullable field, a NULL from an outer join does not fit a NOT NULL one. */
+/* The catalog table whose columns the result is exactly (names, order, types, nullability),
+ * except that a column nullable in the table but proven non-null by the query's WHERE
+ * (x IS NOT NULL) still fits: the table's struct is reused, its field nullable. */
 static const cat_table *
 result_table(const catalog *cat, const an_query *q)
 {
@@ -88,7 +88,9 @@ result_table(const catalog *cat, const an_query *q)
     for (size_t i = 0; i < q->n_cols; i++) {
         const an_column *c = &q->cols[i];
         if (strcmp(c->name, t->cols[i].name) != 0 || !cat_tref_eq(c->type, t->cols[i].type) ||
-            (c->nullable && t->cols[i].not_null) || c->embed)
+            (c->nullable ? t->cols[i].not_null
+                         : !t->cols[i].not_null && !c->where_not_null) ||
+            c->embed)
             return NULL;
     }
     return t;
@@ -107,6 +109,7 @@ query_json(const catalog *cat, const src_stmt *st, const an_query *q, bool *ok)
     model_set(o, "doc", st->doc ? json_string(st->doc) : json_null(), ok);
     model_set(o, "sql", json_string(q->sql), ok);
     model_set(o, "statement", json_string(q->statement), ok);
+    model_set(o, "read_only", json_boolean(q->read_only), ok);
     json_t *params = json_array();
     for (size_t i = 0; i < q->n_params; i++) {
         const an_param *p = &q->params[i];

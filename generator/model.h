@@ -41,8 +41,8 @@ model_stream *model_stream_start(const src_set *schema, const src_set *queries, 
  * model_stream_finish. Borrowed; valid until model_stream_finish. */
 json_t *model_stream_model(const model_stream *s);
 /* The next analyzed query (queries with errors are skipped), waiting for its analysis; NULL
- * after the last. Borrowed; valid as long as the model that model_stream_finish returns. The
- * argument is a model_stream (void * to fit emit_query_source). */
+ * after the last. Borrowed; valid until model_stream_finish, and then as long as the model it
+ * returns. The argument is a model_stream (void * to fit emit_stream.next_query). */
 json_t *model_stream_next(void *stream);
 /* Waits for the analysis, appends its diagnostics to d, frees s, and returns the complete
  * model (as model_build makes it): a new reference (caller owns; release with json_decref()),

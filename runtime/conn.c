@@ -473,8 +473,7 @@ pqg_query_one(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn deco
         pqg__layout_free(&lay);
         if (!row.short_block)
             break;
-        if (!row.err) /* a failing decode released its own values */
-            pqg__release_rows(st, dst, row_size, 1);
+        /* A short block is a failed decode (err is set): the decoder released its own values. */
         pqg__free(block);
         memset(dst, 0, row_size);
         full = true;
@@ -603,8 +602,9 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
         return call_end(&k, rc, -1);
     if (!decode || !fn || !row_size)
         return call_end(&k, pqg__set_error(PQG_EINVAL, st->name, "decode or fn is NULL"), -1);
-    /* A cancel would abort an open transaction: then the rest is only ever drained. */
-    bool may_cancel = PQtransactionStatus(k.c->pg) == PQTRANS_IDLE;
+    /* A cancel would roll back what the statement wrote, or an open transaction: then the rest
+     * is only ever drained. */
+    bool may_cancel = st->cancel_on_stop && PQtransactionStatus(k.c->pg) == PQTRANS_IDLE;
     PGresult *res;
     if ((rc = start(&k, true, &res)))
         return call_end(&k, rc, -1);

@@ -261,6 +261,11 @@ typedef struct pqg_stmt {
      * it on rows it decoded and then drops: those before a row that fails to decode, in
      * pqg_query_many and in batches. */
     void (*release_row)(void *row);
+    /* The statement only reads (a SELECT with no data-modifying CTE and no volatile function
+     * call): when a pqg_query_each callback stops early, the rest of a long result may be
+     * cancelled instead of read, since cancelling undoes nothing. Otherwise it is drained: a
+     * cancel would roll back what the statement wrote. */
+    bool cancel_on_stop;
 } pqg_stmt;
 
 /* Parameters being bound for one execution. Lives on the caller's stack (do not copy it once
@@ -405,9 +410,9 @@ PQG_MUST_CHECK int pqg_query_many(pqg_db *db, const pqg_stmt *st, pqg_args *args
                                   pqg_decode_fn decode, size_t row_size, void **rows, size_t *len);
 /* Streams rows (libpq single-row mode): each row is decoded into a scratch struct and passed to
  * fn, borrowed and valid only during the call. fn returns 0 to continue; any other value stops
- * the scan and is returned. The rest of the result is then read and dropped, and past 1,000
- * rows the query is cancelled instead (outside a transaction: a cancel would abort it); the
- * connection stays usable. Consumes args. */
+ * the scan and is returned. The rest of the result is then read and dropped; past 1,000 rows,
+ * a statement marked cancel_on_stop is cancelled instead, outside a transaction (which a
+ * cancel would abort). The connection stays usable. Consumes args. */
 PQG_MUST_CHECK int pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args,
                                   pqg_decode_fn decode, size_t row_size,
                                   int (*fn)(const void *row, void *userdata), void *userdata);

@@ -85,6 +85,16 @@ sed -e 's/"queries": *\["queries"\]/"queries": ["bad_queries"]/' \
 rc=$?
 check "a failed generate leaves no output folder and no temporary file behind" \
     '[ $rc = 1 ] && [ ! -e never ] && [ ! -e never2 ] && [ -z "$(find . -name "*.pqgen-tmp")" ]'
+sed -e 's/"out": *"never2"/"out": "nest\/ed\/out"/' bad_query.json >nested.json
+"$pqgen" -j 2 -f nested.json generate >/dev/null 2>&1
+check "... nor the parent folders it made for a nested output path" '[ ! -e nest ]'
+# An output folder that cannot be made: the query's error still comes first, as with -j 1.
+touch blocker
+sed -e 's/"out": *"never2"/"out": "blocker\/out"/' bad_query.json >blocked.json
+"$pqgen" -j 1 -f blocked.json generate >/dev/null 2>blocked1.err
+"$pqgen" -j 2 -f blocked.json generate >/dev/null 2>blocked2.err
+check "an output folder that cannot be made: same report with -j 1 and -j 2" \
+    'grep -q "nope" blocked1.err && cmp -s blocked1.err blocked2.err'
 "$pqgen" -j 0 generate >/dev/null 2>&1
 rc=$?
 check "-j 0 is a usage error (exit 2)" '[ $rc = 2 ]'

@@ -2,8 +2,9 @@
  * test_each_stream.c - pqg_query_each (single-row mode) keeps memory flat: 10 million rows
  * (also under ASan, ~40 s; 200,000 under valgrind; PQG_STREAM_ROWS overrides) stream through
  * with getrusage's peak RSS growing by less than 32 MB, in under 2 minutes; an early stop leaves
- * the connection usable: drained, or for a long result cancelled (50 million rows stop at once),
- * and inside a transaction drained only, leaving the transaction healthy.
+ * the connection usable: drained, or for a long result of a statement that only reads cancelled
+ * (50 million rows stop at once); a statement that writes, or one inside a transaction, is
+ * drained, its writes kept and the transaction healthy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,17 @@ static const uint32_t series_types[] = {20};
 static const pqg_stmt series_stmt = {
     .name = "StreamSeries",
     .sql = "SELECT g, md5(g::text) FROM generate_series(1::int8, $1) g",
+    .n_params = 1,
+    .param_types = series_types,
+    .n_columns = 2,
+    .cancel_on_stop = true, /* only reads: pqgen sets it for such a SELECT */
+};
+
+/* Writes as it goes (a volatile function): stopping early must not undo the writes, so the
+ * runtime drains it rather than cancel it. */
+static const pqg_stmt touch_stmt = {
+    .name = "StreamTouch",
+    .sql = "SELECT stream_touch(g), md5(g::text) FROM generate_series(1::int8, $1) g",
     .n_params = 1,
     .param_types = series_types,
     .n_columns = 2,
@@ -173,6 +185,24 @@ test_early_stop(void **state)
     assert_int_equal(stream(conn, 10, &s), 0);
     assert_int_equal(s.count, 10);
     assert_int_equal(s.bad, 0);
+
+    /* A statement that writes is drained, not cancelled: its 5,000 writes are all kept. */
+    assert_int_equal(pqg_exec_sql(conn, "CREATE TABLE IF NOT EXISTS stream_audit (g int8); "
+                                        "TRUNCATE stream_audit; "
+                                        "CREATE OR REPLACE FUNCTION stream_touch(g int8) "
+                                        "RETURNS int8 LANGUAGE sql AS "
+                                        "'INSERT INTO stream_audit VALUES (g) RETURNING g'"),
+                     0);
+    s = (stream_state){.stop_at = 1};
+    pqg_args args;
+    pqg_args_init(&args, &touch_stmt);
+    pqg_arg_int64(&args, 5000);
+    assert_int_equal(pqg_query_each(conn, &touch_stmt, &args, dec_series, sizeof(series_row),
+                                    on_row, &s),
+                     5);
+    PGresult *cnt = PQexec(pg, "SELECT count(*) FROM stream_audit");
+    assert_string_equal(PQgetvalue(cnt, 0, 0), "5000");
+    PQclear(cnt);
     pqg_release(conn);
 
     /* Inside a transaction the stop leaves the transaction healthy. */

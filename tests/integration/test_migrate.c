@@ -521,8 +521,9 @@ test_no_transaction_migrations(void **state)
     fixture *f = *state;
     int n = -1;
     assert_int_equal(pqg_migrate_up(f->pool, &nt_migrations, 0, false, NULL, &n), 0);
-    assert_int_equal(n, 4);
-    assert_applied(f, "1,2,3,4");
+    assert_int_equal(n, 5);
+    assert_applied(f, "1,2,3,4,5");
+    assert_true(index_exists(f, "notes_tag_body"));
     assert_true(index_exists(f, "notes_tag"));
     assert_true(index_exists(f, "notes_body"));
     assert_true(index_exists(f, "notes_id_tag"));
@@ -530,9 +531,10 @@ test_no_transaction_migrations(void **state)
     assert_true(column_exists(f, "notes", "pinned"));
     assert_true(raw_true(f->raw, "SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = "
                                  "'notes'::regclass"));
-    assert_int_equal(pqg_migrate_down(f->pool, &nt_migrations, 3, &n), 0);
-    assert_int_equal(n, 3);
+    assert_int_equal(pqg_migrate_down(f->pool, &nt_migrations, 4, &n), 0);
+    assert_int_equal(n, 4);
     assert_applied(f, "1");
+    assert_false(index_exists(f, "notes_tag_body"));
     assert_false(index_exists(f, "notes_tag"));
     assert_false(index_exists(f, "notes_pinned"));
     assert_false(column_exists(f, "notes", "pinned"));

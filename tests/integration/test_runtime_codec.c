@@ -92,7 +92,7 @@ static void dec_a_enum(pqg_row *r, void *d)
 #define STMT(var, sql, poid, coid)                                                     \
     static const uint32_t var##_p[] = {poid};                                          \
     static const uint32_t var##_c[] = {coid};                                          \
-    static const pqg_stmt var = {#var, sql, 1, var##_p, 1, var##_c, NULL}
+    static const pqg_stmt var = {#var, sql, 1, var##_p, 1, var##_c, NULL, false}
 
 STMT(s_int2, "SELECT $1::int2", 21, 21);
 STMT(s_int4, "SELECT $1::int4", 23, 23);
@@ -292,7 +292,7 @@ test_numeric(void **state)
     }
     /* the server's own text for a computed value agrees with ours */
     static const pqg_stmt s = {"num_calc", "SELECT 1::numeric / 3, (2::numeric ^ 200)::text",
-                               0, NULL, 2, NULL, NULL};
+                               0, NULL, 2, NULL, NULL, false};
     any_row r;
     void *mem;
     assert_int_equal(pqg_query_one(pool, &s, NULL, dec_numeric, &r, sizeof r, &mem), 0);
@@ -301,7 +301,7 @@ test_numeric(void **state)
     /* integers read through the numeric getter (the block bound for int8 is exact) */
     static const pqg_stmt s_int_num = {"int_num",
                                        "SELECT (-9223372036854775808)::int8 FROM "
-                                       "generate_series(1, 3)", 0, NULL, 1, NULL, NULL};
+                                       "generate_series(1, 3)", 0, NULL, 1, NULL, NULL, false};
     void *rows;
     size_t len;
     assert_int_equal(pqg_query_many(pool, &s_int_num, NULL, dec_numeric, sizeof r, &rows, &len),
@@ -380,7 +380,7 @@ test_time(void **state)
     }
     /* the server agrees on the epoch */
     static const pqg_stmt s_epoch = {"epoch", "SELECT '1970-01-01 00:00:00.000001+00'::timestamptz",
-                                     0, NULL, 1, NULL, NULL};
+                                     0, NULL, 1, NULL, NULL, false};
     assert_int_equal(pqg_query_one(pool, &s_epoch, NULL, dec_ts, &r, sizeof r, &mem), 0);
     assert_true(r.ts == 1);
     pqg_date ds[] = {0, -1, 19844, -719162, INT32_MAX, INT32_MIN};
@@ -521,12 +521,12 @@ test_arrays(void **state)
 
     /* a NULL element cannot go into an int32 array: decode error */
     static const pqg_stmt s_null_elem = {"null_elem", "SELECT ARRAY[1, NULL, 3]::int4[]", 0,
-                                         NULL, 1, NULL, NULL};
+                                         NULL, 1, NULL, NULL, false};
     assert_int_equal(pqg_query_one(pool, &s_null_elem, NULL, dec_a_i32, &r, sizeof r, &mem),
                      PQG_EDECODE);
     assert_non_null(strstr(pqg_last_error()->message, "element 2"));
     static const pqg_stmt s_2d = {"two_d", "SELECT ARRAY[[1,2],[3,4]]::int4[]", 0, NULL, 1,
-                                  NULL, NULL};
+                                  NULL, NULL, false};
     assert_int_equal(pqg_query_one(pool, &s_2d, NULL, dec_a_i32, &r, sizeof r, &mem),
                      PQG_EDECODE);
 }
@@ -571,12 +571,12 @@ test_vector_text_form(void **state)
     pqg_vector v = {items, 3};
     static const uint32_t p0[] = {0};
     static const uint32_t c25[] = {25};
-    static const pqg_stmt s = {"vec_text", "SELECT $1::text", 1, p0, 1, c25, NULL};
+    static const pqg_stmt s = {"vec_text", "SELECT $1::text", 1, p0, 1, c25, NULL, false};
     assert_int_equal(run1(&s, b_vec, &v, dec_text, &r, &mem), 0);
     assert_string_equal(r.s, "[1,-2.5,0.125]");
     pqg_free(mem);
     static const pqg_stmt s3 = {"vec_bin2", "SELECT '\\x000300003f800000c02000003e000000'::bytea",
-                                0, NULL, 1, NULL, NULL};
+                                0, NULL, 1, NULL, NULL, false};
     assert_int_equal(pqg_query_one(pool, &s3, NULL, dec_vec, &r, sizeof r, &mem), 0);
     assert_int_equal(r.vec.len, 3);
     assert_memory_equal(r.vec.items, items, sizeof items);
@@ -590,11 +590,11 @@ test_column_checks(void **state)
     any_row r;
     void *mem;
     static const uint32_t c_int8[] = {20};
-    static const pqg_stmt wrong_type = {"wrong_type", "SELECT 1::int4", 0, NULL, 1, c_int8, NULL};
+    static const pqg_stmt wrong_type = {"wrong_type", "SELECT 1::int4", 0, NULL, 1, c_int8, NULL, false};
     assert_int_equal(pqg_query_one(pool, &wrong_type, NULL, dec_i32, &r, sizeof r, &mem),
                      PQG_EDECODE);
     assert_non_null(strstr(pqg_last_error()->message, "regenerate"));
-    static const pqg_stmt wrong_count = {"wrong_count", "SELECT 1, 2", 0, NULL, 1, NULL, NULL};
+    static const pqg_stmt wrong_count = {"wrong_count", "SELECT 1, 2", 0, NULL, 1, NULL, NULL, false};
     assert_int_equal(pqg_query_one(pool, &wrong_count, NULL, dec_i32, &r, sizeof r, &mem),
                      PQG_EDECODE);
     assert_non_null(strstr(pqg_last_error()->message, "2 columns"));
@@ -603,7 +603,7 @@ test_column_checks(void **state)
     pqg_args_init(&a, &s_int4);
     assert_int_equal(pqg_query_one(pool, &s_int4, &a, dec_i32, &r, sizeof r, &mem), PQG_EINVAL);
     /* no row */
-    static const pqg_stmt none = {"none", "SELECT 1 WHERE false", 0, NULL, 1, NULL, NULL};
+    static const pqg_stmt none = {"none", "SELECT 1 WHERE false", 0, NULL, 1, NULL, NULL, false};
     assert_int_equal(pqg_query_one(pool, &none, NULL, dec_i32, &r, sizeof r, &mem),
                      PQG_ENOTFOUND);
     assert_string_equal(pqg_last_error()->query, "none");
@@ -622,7 +622,7 @@ test_many_params(void **state)
         types[i] = 20;
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s$%d::int8", i ? " + " : "", i + 1);
     }
-    const pqg_stmt st = {"many_params", sql, N, types, 1, NULL, NULL};
+    const pqg_stmt st = {"many_params", sql, N, types, 1, NULL, NULL, false};
     pqg_args a;
     pqg_args_init(&a, &st);
     int64_t sum = 0;

@@ -105,7 +105,7 @@ dec_item(pqg_row *r, void *d)
 static int64_t
 scalar(pqg_db *db, const char *sql)
 {
-    const pqg_stmt st = {NULL, sql, 0, NULL, 1, NULL, NULL};
+    const pqg_stmt st = {NULL, sql, 0, NULL, 1, NULL, NULL, false};
     int_row r;
     void *mem;
     int rc = pqg_query_one(db, &st, NULL, dec_int, &r, sizeof r, &mem);
@@ -118,9 +118,9 @@ scalar(pqg_db *db, const char *sql)
 /* ---- statement cache ---- */
 
 static const uint32_t t_int8[] = {20};
-static const pqg_stmt st_add = {"rt_add", "SELECT $1::int8 + 1", 1, t_int8, 1, t_int8, NULL};
+static const pqg_stmt st_add = {"rt_add", "SELECT $1::int8 + 1", 1, t_int8, 1, t_int8, NULL, false};
 /* same name, different descriptor */
-static const pqg_stmt st_add_twin = {"rt_add", "SELECT $1::int8 + 2", 1, t_int8, 1, t_int8, NULL};
+static const pqg_stmt st_add_twin = {"rt_add", "SELECT $1::int8 + 2", 1, t_int8, 1, t_int8, NULL, false};
 
 static int64_t
 run_add(pqg_db *db, const pqg_stmt *st, int64_t x, int *rc_out)
@@ -174,11 +174,11 @@ test_prepared_once(void **state)
 }
 
 static const pqg_stmt st_get_val = {"rt_get_val", "SELECT val FROM rt_alter WHERE id = 1", 0,
-                                    NULL, 1, NULL, NULL};
+                                    NULL, 1, NULL, NULL, false};
 static const uint32_t t_col_int4[] = {23};
 static const pqg_stmt st_get_val_typed = {"rt_get_val_typed",
                                           "SELECT val FROM rt_alter WHERE id = 1", 0, NULL, 1,
-                                          t_col_int4, NULL};
+                                          t_col_int4, NULL, false};
 
 static void
 test_reprepare_after_alter(void **state)
@@ -326,9 +326,9 @@ typedef struct tx_ctx {
 } tx_ctx;
 
 static const pqg_stmt st_read_counter = {"rt_read_counter", "SELECT v FROM rt_counter", 0, NULL,
-                                         1, NULL, NULL};
+                                         1, NULL, NULL, false};
 static const pqg_stmt st_write_counter = {"rt_write_counter", "UPDATE rt_counter SET v = $1",
-                                          1, t_int8, 0, NULL, NULL};
+                                          1, t_int8, 0, NULL, NULL, false};
 
 static int
 increment(pqg_db *tx, void *ud)
@@ -439,7 +439,7 @@ test_error_mapping(void **state)
     static const pqg_stmt ins = {"RtInsertParent",
                                  "INSERT INTO rt_parent (id, email, age, name) "
                                  "VALUES ($1, $2, 1, 'x')",
-                                 2, t2, 0, NULL, NULL};
+                                 2, t2, 0, NULL, NULL, false};
     pqg_args a;
     pqg_args_init(&a, &ins);
     pqg_arg_int32(&a, 1);
@@ -453,7 +453,7 @@ test_error_mapping(void **state)
     assert_string_equal(e->sqlstate, "42601");
     /* exec rows and exec result */
     static const pqg_stmt upd = {"RtUpdateAll", "UPDATE rt_parent SET age = age + 1", 0, NULL,
-                                 0, NULL, NULL};
+                                 0, NULL, NULL, false};
     assert_int_equal(pqg_exec(pool, &upd, NULL, &rows), 0);
     assert_int_equal(rows, 1);
     pqg_exec_result er;
@@ -519,7 +519,7 @@ static const pqg_stmt st_items = {
     "RtListItems",
     "SELECT g::int4, 'item number ' || g, ARRAY[g, g + 1, g + 2]::int4[], "
     "CASE WHEN g % 2 = 0 THEN g / 3.0 END::float8 FROM generate_series(1, 1000) g",
-    0, NULL, 4, (const uint32_t[]){23, 25, 1007, 701}, NULL};
+    0, NULL, 4, (const uint32_t[]){23, 25, 1007, 701}, NULL, false};
 
 static void
 test_allocations_o1(void **state)
@@ -559,7 +559,7 @@ test_allocations_o1(void **state)
     assert_true(used <= 2); /* +1 if this lease prepared it on a new connection's cache */
     /* zero rows: no allocation, rows NULL */
     static const pqg_stmt none = {"RtNone", "SELECT 1::int4, 'x', '{}'::int4[], 1.0::float8 "
-                                            "WHERE false", 0, NULL, 4, NULL, NULL};
+                                            "WHERE false", 0, NULL, 4, NULL, NULL, false};
     before = atomic_load(&n_alloc);
     assert_int_equal(pqg_query_many(c, &none, NULL, dec_item, sizeof(item_row), &rows, &len), 0);
     assert_null(rows);
@@ -589,7 +589,7 @@ test_out_of_memory(void **state)
     /* a parameter's heap storage cannot be allocated: the binding error surfaces at run */
     static const uint32_t t_text_arr[] = {1009};
     static const pqg_stmt st_arr = {"RtArrLen", "SELECT cardinality($1::text[])::int8", 1,
-                                    t_text_arr, 1, NULL, NULL};
+                                    t_text_arr, 1, NULL, NULL, false};
     const char *words[] = {"a", "b"};
     pqg_args a;
     pqg_args_init(&a, &st_arr);
@@ -647,7 +647,7 @@ test_query_each(void **state)
     static const pqg_stmt boom = {"RtBoom",
                                   "SELECT g::int4, 'item number', ARRAY[1]::int4[], "
                                   "(1.0 / (500 - g))::float8 FROM generate_series(1, 1000) g",
-                                  0, NULL, 4, NULL, NULL};
+                                  0, NULL, 4, NULL, NULL, false};
     each_ctx e = {0, -1, 0};
     assert_int_equal(pqg_query_each(c, &boom, NULL, dec_item, sizeof(item_row), on_item, &e),
                      PQG_ESERVER);

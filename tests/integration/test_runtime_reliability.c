@@ -24,9 +24,9 @@ static const char *url;
 enum { THREADS = 8, ITERS = 10000 };
 
 static const uint32_t t_int8[] = {20};
-static const pqg_stmt st_add = {"rel_add", "SELECT $1::int8 + 1", 1, t_int8, 1, t_int8, NULL};
+static const pqg_stmt st_add = {"rel_add", "SELECT $1::int8 + 1", 1, t_int8, 1, t_int8, NULL, false};
 static const pqg_stmt st_insert = {"rel_insert", "INSERT INTO rel_writes (id) VALUES ($1)", 1,
-                                   t_int8, 0, NULL, NULL};
+                                   t_int8, 0, NULL, NULL, false};
 
 typedef struct int_row {
     int64_t v;
@@ -180,7 +180,7 @@ test_terminate_backends(void **state)
     static const pqg_stmt kill = {"rel_kill",
                                   "SELECT count(pg_terminate_backend(pid))::int8 FROM "
                                   "pg_stat_activity WHERE application_name = 'rel_chaos'",
-                                  0, NULL, 1, NULL, NULL};
+                                  0, NULL, 1, NULL, NULL, false};
     int64_t killed = 0;
     for (int round = 0; round < 20; round++) {
         sleep_ms(100);
@@ -298,7 +298,7 @@ test_server_restart(void **state)
     static const uint32_t t_arr[] = {1016};
     static const pqg_stmt st_count = {"rel_count",
                                       "SELECT count(*) FROM rel_writes WHERE id = ANY($1)", 1,
-                                      t_arr, 1, NULL, NULL};
+                                      t_arr, 1, NULL, NULL, false};
     for (int i = 0; i < 3; i++) {
         pqg_args a;
         pqg_args_init(&a, &st_count);

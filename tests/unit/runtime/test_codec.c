@@ -140,7 +140,7 @@ test_timestamp_wire(void **state)
 {
     (void)state;
     static const uint32_t types[] = {1184, 1082};
-    static const pqg_stmt st = {"t", "SELECT $1, $2", 2, types, 0, NULL, NULL};
+    static const pqg_stmt st = {"t", "SELECT $1, $2", 2, types, 0, NULL, NULL, false};
     pqg_args a;
     pqg_args_init(&a, &st);
     pqg_arg_timestamp(&a, PQG__PG_EPOCH_USEC + 5);
@@ -287,7 +287,7 @@ test_binder_formats(void **state)
     (void)state;
     /* declared int4 gets binary, declared 0 gets text; text always text format */
     static const uint32_t types[] = {23, 0, 25, 1700, 0, 3802, 1009, 0, 21};
-    static const pqg_stmt st = {"b", "x", 9, types, 0, NULL, NULL};
+    static const pqg_stmt st = {"b", "x", 9, types, 0, NULL, NULL, false};
     pqg_args a;
     pqg_args_init(&a, &st);
     pqg_arg_int32(&a, 7);
@@ -339,7 +339,7 @@ test_enum_array_binder(void **state)
     (void)state;
     static const char *const labels[] = {"user", "tool \"x\""};
     static const uint32_t types[] = {1009, 1009};
-    static const pqg_stmt st = {"e", "SELECT $1, $2", 2, types, 0, NULL, NULL};
+    static const pqg_stmt st = {"e", "SELECT $1, $2", 2, types, 0, NULL, NULL, false};
     pqg_args a;
     pqg_args_init(&a, &st);
     int good[] = {2, 1};

@@ -80,6 +80,7 @@ static const pqg_stmt db_list_messages_stmt = {
     .param_types = db_list_messages_param_types,
     .n_columns = 7,
     .column_types = db_list_messages_column_types,
+    .cancel_on_stop = true,
 };
 
 void
@@ -636,6 +637,7 @@ static const pqg_stmt db_count_categories_by_role_stmt = {
     .param_types = NULL,
     .n_columns = 2,
     .column_types = db_count_categories_by_role_column_types,
+    .cancel_on_stop = true,
 };
 
 void

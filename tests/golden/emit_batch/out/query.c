@@ -614,6 +614,7 @@ static const pqg_stmt nb_list_notes_stmt = {
     .param_types = NULL,
     .n_columns = 16,
     .column_types = nb_list_notes_column_types,
+    .cancel_on_stop = true,
 };
 
 int

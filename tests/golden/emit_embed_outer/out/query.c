@@ -36,6 +36,7 @@ static const pqg_stmt db_list_books_with_author_stmt = {
     .n_columns = 7,
     .column_types = db_list_books_with_author_column_types,
     .release_row = db_list_books_with_author_row_release_json,
+    .cancel_on_stop = true,
 };
 
 void
@@ -271,6 +272,7 @@ static const pqg_stmt db_list_books_inner_stmt = {
     .n_columns = 7,
     .column_types = db_list_books_inner_column_types,
     .release_row = db_list_books_inner_row_release_json,
+    .cancel_on_stop = true,
 };
 
 void

@@ -28,6 +28,7 @@ static const pqg_migration nt__migrations[] = {
             "CREATE INDEX CONCURRENTLY notes_tag ON notes (tag);\n"
             "CREATE INDEX CONCURRENTLY notes_body ON notes (body);\n",
         .down_sql =
+            "-- pqgen:no-transaction\n"
             "DROP INDEX CONCURRENTLY notes_body;\n"
             "DROP INDEX CONCURRENTLY notes_tag;\n",
         .checksum = "0c594e4ce33f38c528c82aeb52105251faf48f7eaa4ca819bd1fb5c2134b4c0e",
@@ -40,6 +41,7 @@ static const pqg_migration nt__migrations[] = {
             NULL,
         },
         .down_statements = (const char *const[]){
+            "-- pqgen:no-transaction\n"
             "DROP INDEX CONCURRENTLY notes_body",
             "DROP INDEX CONCURRENTLY notes_tag",
             NULL,
@@ -86,6 +88,24 @@ static const pqg_migration nt__migrations[] = {
         .down_statements = (const char *const[]){
             "DROP INDEX CONCURRENTLY notes_pinned",
             "ALTER TABLE notes DROP COLUMN pinned",
+            NULL,
+        },
+    },
+    /* schema/0005_dbmate_up_only.sql */
+    {
+        .version = 5,
+        .name = "dbmate_up_only",
+        .up_sql =
+            "CREATE INDEX CONCURRENTLY notes_tag_body ON notes (tag, body);\n"
+            "\n",
+        .down_sql =
+            "-- dbmate's option is per block: this one runs in a transaction, atomically.\n"
+            "DROP INDEX notes_tag_body;\n"
+            "ALTER TABLE notes ADD COLUMN IF NOT EXISTS archived boolean;\n",
+        .checksum = "946e14a8b95b3763a3bd49075682fb9dd56d77822d58c334412891024c0f3147",
+        /* Not in a transaction: statement by statement. */
+        .up_statements = (const char *const[]){
+            "CREATE INDEX CONCURRENTLY notes_tag_body ON notes (tag, body)",
             NULL,
         },
     },

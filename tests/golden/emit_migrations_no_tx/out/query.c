@@ -19,6 +19,7 @@ static const pqg_stmt nt_pinned_notes_stmt = {
     .param_types = NULL,
     .n_columns = 3,
     .column_types = nt_pinned_notes_column_types,
+    .cancel_on_stop = true,
 };
 
 void

@@ -1,2 +1,3 @@
+-- pqgen:no-transaction
 DROP INDEX CONCURRENTLY notes_body;
 DROP INDEX CONCURRENTLY notes_tag;

@@ -149,6 +149,7 @@ static const pqg_stmt app_list_events_stmt = {
     .n_columns = 5,
     .column_types = app_list_events_column_types,
     .release_row = app_event_release_json,
+    .cancel_on_stop = true,
 };
 
 int
