@@ -292,6 +292,23 @@ session_close(mig_session *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The bookkeeping of one migration on db: records it (up) or forgets it (down). */
+static int
+record(pqg_db *db, const pqg_migration *m, bool up)
+{
+    pqg_args args;
+    if (up) {
+        pqg_args_init(&args, &k_insert);
+        pqg_arg_int64(&args, m->version);
+        pqg_arg_text(&args, m->name);
+        pqg_arg_text(&args, m->checksum);
+        return pqg_exec(db, &k_insert, &args, NULL);
+    }
+    pqg_args_init(&args, &k_delete);
+    pqg_arg_int64(&args, m->version);
+    return pqg_exec(db, &k_delete, &args, NULL);
+}
+
 /* Runs sql and then the bookkeeping statement in one transaction. */
 static int
 run_in_tx(pqg_db *conn, const pqg_migration *m, const char *sql, bool up)
@@ -301,20 +318,8 @@ run_in_tx(pqg_db *conn, const pqg_migration *m, const char *sql, bool up)
     if (rc < 0)
         return blame(rc, m, up ? "up" : "down");
     rc = pqg_exec_sql(tx, sql);
-    if (rc == 0) {
-        pqg_args args;
-        if (up) {
-            pqg_args_init(&args, &k_insert);
-            pqg_arg_int64(&args, m->version);
-            pqg_arg_text(&args, m->name);
-            pqg_arg_text(&args, m->checksum);
-            rc = pqg_exec(tx, &k_insert, &args, NULL);
-        } else {
-            pqg_args_init(&args, &k_delete);
-            pqg_arg_int64(&args, m->version);
-            rc = pqg_exec(tx, &k_delete, &args, NULL);
-        }
-    }
+    if (rc == 0)
+        rc = record(tx, m, up);
     if (rc < 0) {
         KEEP_ERROR(pqg_rollback(tx));
         return blame(rc, m, up ? "up" : "down");
@@ -338,18 +343,7 @@ run_each(pqg_db *conn, const pqg_migration *m, const char *const *statements, bo
                  "before it stay applied)", up ? "up" : "down", i);
         return blame(rc, m, what);
     }
-    pqg_args args;
-    if (up) {
-        pqg_args_init(&args, &k_insert);
-        pqg_arg_int64(&args, m->version);
-        pqg_arg_text(&args, m->name);
-        pqg_arg_text(&args, m->checksum);
-        rc = pqg_exec(conn, &k_insert, &args, NULL);
-    } else {
-        pqg_args_init(&args, &k_delete);
-        pqg_arg_int64(&args, m->version);
-        rc = pqg_exec(conn, &k_delete, &args, NULL);
-    }
+    rc = record(conn, m, up);
     return rc < 0 ? blame(rc, m, up ? "up (recording it)" : "down (recording it)") : 0;
 }
 

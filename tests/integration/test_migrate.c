@@ -140,8 +140,9 @@ raw_true(PGconn *c, const char *sql)
     return t;
 }
 
+/* A table, view or index of that name. */
 static bool
-table_exists(fixture *f, const char *name)
+relation_exists(fixture *f, const char *name)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", name);
@@ -161,7 +162,7 @@ column_exists(fixture *f, const char *table, const char *column)
 static char *
 applied_versions(fixture *f)
 {
-    if (!table_exists(f, "schema_migrations"))
+    if (!relation_exists(f, "schema_migrations"))
         return strdup("(no table)");
     return raw_value(f->raw, "SELECT coalesce(string_agg(version::text, ',' ORDER BY version), '')"
                              " FROM schema_migrations");
@@ -263,8 +264,8 @@ test_up_from_empty_then_status(void **state)
     if (rc != 0)
         fail_msg("migrate_up: %s", pqg_last_error()->message);
     assert_int_equal(applied, 3);
-    assert_true(table_exists(f, "mig_users"));
-    assert_true(table_exists(f, "mig_posts"));
+    assert_true(relation_exists(f, "mig_users"));
+    assert_true(relation_exists(f, "mig_posts"));
     assert_true(column_exists(f, "mig_users", "email"));
     assert_applied(f, "1,2,3");
     char *sum = raw_value(f->raw, "SELECT checksum FROM schema_migrations WHERE version = 2");
@@ -305,7 +306,7 @@ test_status_without_table(void **state)
         assert_int_equal(st[i].applied_at, 0);
     }
     pqg_free(st);
-    assert_false(table_exists(f, "schema_migrations")); /* status only reads */
+    assert_false(relation_exists(f, "schema_migrations")); /* status only reads */
 }
 
 static void
@@ -334,7 +335,7 @@ test_down_one_then_all_then_up(void **state)
     assert_int_equal(pqg_migrate_down(f->pool, &t.set, 1, &n), 0);
     assert_int_equal(n, 1);
     assert_false(column_exists(f, "mig_users", "email"));
-    assert_true(table_exists(f, "mig_posts"));
+    assert_true(relation_exists(f, "mig_posts"));
     assert_applied(f, "1,2");
     pqg_migration_status *st = NULL;
     size_t len = 0;
@@ -344,8 +345,8 @@ test_down_one_then_all_then_up(void **state)
 
     assert_int_equal(pqg_migrate_down(f->pool, &t.set, 100, &n), 0);
     assert_int_equal(n, 2);
-    assert_false(table_exists(f, "mig_users"));
-    assert_false(table_exists(f, "mig_posts"));
+    assert_false(relation_exists(f, "mig_users"));
+    assert_false(relation_exists(f, "mig_posts"));
     assert_applied(f, "");
 
     assert_int_equal(pqg_migrate_down(f->pool, &t.set, 1, &n), 0);
@@ -390,8 +391,8 @@ test_dry_run(void **state)
                              "would apply 0002_create_posts\n"
                              "would apply 0003_add_email\n");
     free(out);
-    assert_false(table_exists(f, "mig_users"));
-    assert_false(table_exists(f, "schema_migrations"));
+    assert_false(relation_exists(f, "mig_users"));
+    assert_false(relation_exists(f, "schema_migrations"));
 
     assert_int_equal(pqg_migrate_up(f->pool, &t.set, 1, false, NULL, &n), 0);
     mem = open_memstream(&out, &out_len);
@@ -454,7 +455,7 @@ test_set_with_stale_checksum_refused(void **state)
     assert_int_equal(n, 0);
     if (strstr(pqg_last_error()->message, "migration 2 (create_posts)") == NULL)
         fail_msg("message: %s", pqg_last_error()->message);
-    assert_false(table_exists(f, "mig_users"));
+    assert_false(relation_exists(f, "mig_users"));
 }
 
 static void
@@ -493,7 +494,7 @@ test_failing_migration_rolled_back(void **state)
     if (strstr(e->message, "migration 3 (add_email)") == NULL)
         fail_msg("message: %s", e->message);
     assert_applied(f, "1,2");
-    assert_true(table_exists(f, "mig_posts"));
+    assert_true(relation_exists(f, "mig_posts"));
     assert_false(column_exists(f, "mig_users", "email"));
 
     /* Fixed, it applies; and the session is not left holding the lock (we could re-enter). */
@@ -502,14 +503,6 @@ test_failing_migration_rolled_back(void **state)
     assert_int_equal(n, 1);
     assert_false(raw_true(f->raw, "SELECT EXISTS (SELECT 1 FROM pg_locks "
                                   "WHERE locktype = 'advisory' AND granted)"));
-}
-
-static bool
-index_exists(fixture *f, const char *name)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NOT NULL", name);
-    return raw_true(f->raw, sql);
 }
 
 /* Migrations marked to run outside a transaction (CREATE INDEX CONCURRENTLY, which a
@@ -523,20 +516,20 @@ test_no_transaction_migrations(void **state)
     assert_int_equal(pqg_migrate_up(f->pool, &nt_migrations, 0, false, NULL, &n), 0);
     assert_int_equal(n, 5);
     assert_applied(f, "1,2,3,4,5");
-    assert_true(index_exists(f, "notes_tag_body"));
-    assert_true(index_exists(f, "notes_tag"));
-    assert_true(index_exists(f, "notes_body"));
-    assert_true(index_exists(f, "notes_id_tag"));
-    assert_true(index_exists(f, "notes_pinned"));
+    assert_true(relation_exists(f, "notes_tag_body"));
+    assert_true(relation_exists(f, "notes_tag"));
+    assert_true(relation_exists(f, "notes_body"));
+    assert_true(relation_exists(f, "notes_id_tag"));
+    assert_true(relation_exists(f, "notes_pinned"));
     assert_true(column_exists(f, "notes", "pinned"));
     assert_true(raw_true(f->raw, "SELECT bool_and(indisvalid) FROM pg_index WHERE indrelid = "
                                  "'notes'::regclass"));
     assert_int_equal(pqg_migrate_down(f->pool, &nt_migrations, 4, &n), 0);
     assert_int_equal(n, 4);
     assert_applied(f, "1");
-    assert_false(index_exists(f, "notes_tag_body"));
-    assert_false(index_exists(f, "notes_tag"));
-    assert_false(index_exists(f, "notes_pinned"));
+    assert_false(relation_exists(f, "notes_tag_body"));
+    assert_false(relation_exists(f, "notes_tag"));
+    assert_false(relation_exists(f, "notes_pinned"));
     assert_false(column_exists(f, "notes", "pinned"));
 }
 
@@ -570,12 +563,12 @@ test_no_transaction_failure(void **state)
     if (strstr(e->message, "migration 1 (logs) up, statement 2") == NULL)
         fail_msg("message: %s", e->message);
     assert_applied(f, "");
-    assert_true(table_exists(f, "nt_logs"));
+    assert_true(relation_exists(f, "nt_logs"));
     m.up_statements = good_up;
     assert_int_equal(pqg_migrate_up(f->pool, &set, 0, false, NULL, &n), 0);
     assert_int_equal(n, 1);
     assert_applied(f, "1");
-    assert_true(index_exists(f, "nt_logs_id"));
+    assert_true(relation_exists(f, "nt_logs_id"));
 }
 
 /* The schema_migrations row is written in the migration's own transaction: when recording
@@ -721,7 +714,7 @@ test_second_migrator_blocks_on_lock(void **state)
              (unsigned long long)((uint64_t)lock_key() >> 32),
              (unsigned long long)((uint64_t)lock_key() & 0xffffffffu));
     assert_true(raw_true(f->raw, sql));
-    assert_false(table_exists(f, "mig_users"));
+    assert_false(relation_exists(f, "mig_users"));
 
     snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%lld)", (long long)lock_key());
     raw_exec(f->raw, sql);
