@@ -535,9 +535,8 @@ pqg_timestamp_now(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Howard Hinnant's civil_from_days: exact for the whole int32 day range. */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void
+pqg__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -551,8 +550,8 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
+int64_t
+pqg__floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
 }
@@ -577,11 +576,11 @@ pqg_timestamp_format(pqg_timestamp ts, char buf[40])
         snprintf(buf, 40, "-infinity");
         return;
     }
-    int64_t days = floor_div(ts, INT64_C(86400000000));
+    int64_t days = pqg__floor_div(ts, INT64_C(86400000000));
     int64_t rem = ts - days * INT64_C(86400000000);
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    pqg__civil_from_days(days, &y, &m, &d);
     unsigned hh = (unsigned)(rem / 3600000000), mm = (unsigned)(rem / 60000000 % 60);
     unsigned ss = (unsigned)(rem / 1000000 % 60), us = (unsigned)(rem % 1000000);
     /* Formatted into a larger buffer: the compiler cannot see that every field is bounded. */
@@ -605,6 +604,6 @@ format_date(pqg_date v, char *buf, size_t cap)
     }
     int64_t y;
     unsigned m, d;
-    civil_from_days(v, &y, &m, &d);
+    pqg__civil_from_days(v, &y, &m, &d);
     format_ymd(buf, cap, y, m, d);
 }

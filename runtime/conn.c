@@ -125,8 +125,8 @@ cache_add(pqg__conn *c, const pqg_stmt *st, pqg__stmt_entry **out)
     return 0;
 }
 
-static int
-result_error(pqg__conn *c, const PGresult *res, const char *query)
+int
+pqg__result_error(pqg__conn *c, const PGresult *res, const char *query)
 {
     int rc = pqg__set_error_result(res, c->pg, query);
     pqg__check_broken(c, pqg_last_error()->sqlstate);
@@ -180,7 +180,7 @@ ensure_prepared(pqg__conn *c, const pqg_stmt *st, pqg__stmt_entry **entry)
             deallocate(c, e->name);
             continue;
         }
-        rc = result_error(c, res, st->name);
+        rc = pqg__result_error(c, res, st->name);
         PQclear(res);
         return rc;
     }
@@ -321,12 +321,12 @@ start(call *k, bool single_row, PGresult **res)
             ok = PQsendQueryPrepared(c->pg, k->entry->name, n, vals, lens, fmts, 1);
         }
         if (!ok)
-            return result_error(c, NULL, st->name);
+            return pqg__result_error(c, NULL, st->name);
         if (single_row)
             PQsetSingleRowMode(c->pg);
         PGresult *r = PQgetResult(c->pg);
         if (!r)
-            return result_error(c, NULL, st->name);
+            return pqg__result_error(c, NULL, st->name);
         if (PQresultStatus(r) == PGRES_FATAL_ERROR && attempt == 0 &&
             !c->db.pool->cfg.unnamed_statements && st->name && is_retryable_prepare_error(r)) {
             /* The transaction status is known only once the statement's results are drained.
@@ -346,7 +346,7 @@ start(call *k, bool single_row, PGresult **res)
         }
         if (PQresultStatus(r) == PGRES_FATAL_ERROR || PQresultStatus(r) == PGRES_BAD_RESPONSE ||
             PQresultStatus(r) == PGRES_NONFATAL_ERROR) {
-            int rc = result_error(c, r, st->name);
+            int rc = pqg__result_error(c, r, st->name);
             PQclear(r);
             drain(c->pg);
             return rc;
@@ -404,7 +404,7 @@ rows_status(call *k, PGresult *r)
     if (s == PGRES_COMMAND_OK)
         return pqg__set_error(PQG_EDECODE, k->st->name, "query %s: returned no result set",
                               k->st->name ? k->st->name : "");
-    return result_error(k->c, r, k->st->name);
+    return pqg__result_error(k->c, r, k->st->name);
 }
 
 /* Lean sizing first; after a getter found its column without room, full sizing, remembered
@@ -669,7 +669,7 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
             rc = (s == PGRES_COMMAND_OK)
                      ? pqg__set_error(PQG_EDECODE, st->name, "query %s: returned no result set",
                                       st->name ? st->name : "")
-                     : result_error(k.c, res, st->name);
+                     : pqg__result_error(k.c, res, st->name);
         }
         PQclear(res);
         res = PQgetResult(k.c->pg);
@@ -677,7 +677,7 @@ pqg_query_each(pqg_db *db, const pqg_stmt *st, pqg_args *args, pqg_decode_fn dec
     pqg__free(buf);
     pqg__layout_free(&lay);
     if (!rc && PQstatus(k.c->pg) != CONNECTION_OK)
-        rc = result_error(k.c, NULL, st->name);
+        rc = pqg__result_error(k.c, NULL, st->name);
     if (rc)
         return call_end(&k, rc, count);
     return call_end(&k, stop, count);
@@ -697,7 +697,7 @@ exec_common(pqg_db *db, const pqg_stmt *st, pqg_args *args, int64_t *rows, char 
     drain(k.c->pg);
     ExecStatusType s = PQresultStatus(res);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        rc = result_error(k.c, res, st->name);
+        rc = pqg__result_error(k.c, res, st->name);
         PQclear(res);
         return call_end(&k, rc, -1);
     }
@@ -741,7 +741,7 @@ pqg__conn_command(pqg__conn *c, const char *sql, const char *what)
     ExecStatusType s = PQresultStatus(res);
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY)
-        rc = result_error(c, res, what);
+        rc = pqg__result_error(c, res, what);
     PQclear(res);
     return rc;
 }

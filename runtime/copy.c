@@ -41,14 +41,6 @@ trace(copy_run *k, pqg_trace_event ev, int64_t rows, int error)
     pqg__trace_stmt(k->db->pool, k->st, ev, k->start_us, rows, error);
 }
 
-static int
-conn_error(copy_run *k, const PGresult *res)
-{
-    int rc = pqg__set_error_result(res, k->c->pg, k->st->name);
-    pqg__check_broken(k->c, pqg_last_error()->sqlstate);
-    return rc;
-}
-
 static void
 flush(copy_run *k)
 {
@@ -166,7 +158,7 @@ finish(copy_run *k, int64_t *count)
             if (ends++ > 0 || PQputCopyEnd(k->c->pg, "pqg: copy abandoned") != 1) {
                 PQclear(res);
                 if (!rc)
-                    rc = conn_error(k, NULL);
+                    rc = pqg__result_error(k->c, NULL, k->st->name);
                 k->c->broken = true;
                 break;
             }
@@ -175,7 +167,7 @@ finish(copy_run *k, int64_t *count)
             *count = ct && *ct ? strtoll(ct, NULL, 10) : 0;
             got = true;
         } else if (!rc && s != PGRES_COMMAND_OK) {
-            rc = conn_error(k, res);
+            rc = pqg__result_error(k->c, res, k->st->name);
             int64_t line = context_line(PQresultErrorField(res, PG_DIAG_CONTEXT));
             if (line > 0) {
                 last_error_row = line - 1;
@@ -187,7 +179,7 @@ finish(copy_run *k, int64_t *count)
             break;
     }
     if (!rc && (!got || PQstatus(k->c->pg) == CONNECTION_BAD))
-        rc = conn_error(k, NULL);
+        rc = pqg__result_error(k->c, NULL, k->st->name);
     return rc;
 }
 
@@ -250,7 +242,7 @@ pqg_copy_from(pqg_db *db, const pqg_stmt *st, size_t n_rows,
             rc = pqg__set_error(PQG_EINVAL, st->name, "copy %s: the statement is not COPY FROM "
                                 "STDIN", st->name ? st->name : "");
         else
-            rc = conn_error(&k, res);
+            rc = pqg__result_error(k.c, res, k.st->name);
         PQclear(res);
         PGresult *r;
         while ((r = PQgetResult(pg)) != NULL)

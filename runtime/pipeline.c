@@ -49,14 +49,6 @@ qname(const batch *b)
     return b->st->name ? b->st->name : "";
 }
 
-static int
-result_error(batch *b, const PGresult *res)
-{
-    int rc = pqg__set_error_result(res, b->c->pg, b->st->name);
-    pqg__check_broken(b->c, pqg_last_error()->sqlstate);
-    return rc;
-}
-
 /* Hands item i's outcome to the callback (unless stopped). The last error is item i's while
  * the callback runs; the first failure is remembered for the return value. */
 static void
@@ -160,7 +152,7 @@ item_result(batch *b, size_t i, PGresult *res, bool one)
         return;
     }
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        deliver(b, i, result_error(b, res), NULL, 0, 0);
+        deliver(b, i, pqg__result_error(b->c, res, b->st->name), NULL, 0, 0);
         return;
     }
     if (!b->decode) {
@@ -300,7 +292,7 @@ run(pqg_db *db, const pqg_stmt *st, size_t n_items,
         return finish(&b, pqg__set_error(PQG_EINVAL, st->name,
                                          "batch %s: the connection is busy", qname(&b)));
     if (!PQenterPipelineMode(pg))
-        return finish(&b, result_error(&b, NULL));
+        return finish(&b, pqg__result_error(b.c, NULL, b.st->name));
 
     /* The unnamed statement, parsed once per batch inside the pipeline: no extra round trip,
      * no per-connection state to keep in step, and it works behind PgBouncer. (Measured: the
@@ -338,7 +330,7 @@ run(pqg_db *db, const pqg_stmt *st, size_t n_items,
         send_ok = PQpipelineSync(pg) == 1;
     if (!send_ok) {
         /* Nothing can be trusted on this connection any more. */
-        rc = result_error(&b, NULL);
+        rc = pqg__result_error(b.c, NULL, b.st->name);
         if (rc != PQG_ECONN)
             rc = pqg__set_error(PQG_ECONN, st->name, "batch %s: sending failed: %s", qname(&b),
                                 pqg_last_error()->message);
@@ -353,11 +345,11 @@ run(pqg_db *db, const pqg_stmt *st, size_t n_items,
     pqg_error prep_err = {0};
     if (!res || PQstatus(pg) == CONNECTION_BAD) {
         PQclear(res);
-        fail_rest(&b, 0, n_items, result_error(&b, NULL));
+        fail_rest(&b, 0, n_items, pqg__result_error(b.c, NULL, b.st->name));
         return finish(&b, b.first_rc);
     }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        prep_rc = result_error(&b, res);
+        prep_rc = pqg__result_error(b.c, res, b.st->name);
         prep_err = *pqg__err();
     }
     PQclear(res);
@@ -368,7 +360,7 @@ run(pqg_db *db, const pqg_stmt *st, size_t n_items,
         if (!res || (PQstatus(pg) == CONNECTION_BAD && PQresultStatus(res) != PGRES_TUPLES_OK &&
                      PQresultStatus(res) != PGRES_COMMAND_OK)) {
             PQclear(res);
-            int crc = result_error(&b, NULL);
+            int crc = pqg__result_error(b.c, NULL, b.st->name);
             if (crc != PQG_ECONN)
                 crc = pqg__set_error(PQG_ECONN, st->name, "batch %s: connection lost",
                                      qname(&b));
@@ -396,7 +388,7 @@ run(pqg_db *db, const pqg_stmt *st, size_t n_items,
     bool synced = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
     PQclear(res);
     if (!synced || !PQexitPipelineMode(pg)) {
-        int crc = result_error(&b, NULL);
+        int crc = pqg__result_error(b.c, NULL, b.st->name);
         b.c->broken = true;
         if (!b.first_rc) {
             b.first_rc = crc;

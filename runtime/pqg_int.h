@@ -47,6 +47,11 @@ int pqg__set_error(int code, const char *query, const char *fmt, ...)
 /* Records the server error in res (or the connection's message if res is NULL or carries none)
  * and returns its mapped code. */
 int pqg__set_error_result(const PGresult *res, PGconn *pg, const char *query);
+/* conn.c: pqg__set_error_result for a result on c's connection (res may be NULL: the
+ * connection's own error), then c is marked broken when the SQLSTATE says the connection is
+ * gone. Returns the PQG_E* code. */
+struct pqg__conn;
+int pqg__result_error(struct pqg__conn *c, const PGresult *res, const char *query);
 /* Maps a SQLSTATE to PQG_E*. */
 int pqg__map_sqlstate(const char *sqlstate);
 /* True for states after which the connection is unusable (class 08, 57P01-57P03). */
@@ -317,5 +322,12 @@ pqg__release_rows(const pqg_stmt *st, char *rows, size_t row_size, size_t n)
     for (size_t i = 0; st->release_row && i < n; i++)
         st->release_row(rows + i * row_size);
 }
+
+/* codec.c: calendar arithmetic shared by the timestamp codecs and the slow log. */
+/* Year, month (1-12) and day (1-31) of day z since 1970-01-01 (Howard Hinnant's
+ * civil_from_days: exact for any int64 day count we meet, unlike gmtime with a 32-bit time_t). */
+void pqg__civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+/* a / b rounded toward minus infinity (b != 0). */
+int64_t pqg__floor_div(int64_t a, int64_t b);
 
 #endif /* PQG_INT_H */

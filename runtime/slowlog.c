@@ -55,30 +55,6 @@ be_read(const char *p, int n)
     return v;
 }
 
-/* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm): exact for the whole
- * int64 range we can meet, unlike gmtime with a 32-bit time_t. */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* ISO 8601 UTC with microseconds for us since 1970; "infinity" for the sentinels. */
 static void
 put_timestamp(pqg__buf *b, int64_t us)
@@ -87,11 +63,11 @@ put_timestamp(pqg__buf *b, int64_t us)
         pqg__buf_puts(b, us == INT64_MAX ? "\"infinity\"" : "\"-infinity\"");
         return;
     }
-    int64_t days = floor_div(us, INT64_C(86400000000));
+    int64_t days = pqg__floor_div(us, INT64_C(86400000000));
     int64_t rem = us - days * INT64_C(86400000000);
     int64_t y;
     unsigned mo, d;
-    civil_from_days(days, &y, &mo, &d);
+    pqg__civil_from_days(days, &y, &mo, &d);
     pqg__buf_printf(b, "\"%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ\"", (long long)y, mo, d,
                     (int)(rem / INT64_C(3600000000)), (int)(rem / 60000000 % 60),
                     (int)(rem / 1000000 % 60), (int)(rem % 1000000));
@@ -224,7 +200,7 @@ put_arg(pqg__buf *b, uint32_t oid, const char *p, int len)
             }
             int64_t y;
             unsigned mo, d;
-            civil_from_days((int64_t)days + 10957, &y, &mo, &d);
+            pqg__civil_from_days((int64_t)days + 10957, &y, &mo, &d);
             pqg__buf_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, mo, d);
             return;
         }
