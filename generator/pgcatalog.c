@@ -6,6 +6,7 @@
  * expressions are analyze.c's business. Nothing here allocates: scratch space is on the stack. */
 #include "pgcatalog.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* FUNC_MAX_ARGS: PostgreSQL refuses calls with more arguments. */
@@ -225,28 +226,44 @@ range_multirange(uint32_t range)
 
 /* ---- functions, operators, casts: lookups ---- */
 
-const pgc_func *
-pgc_funcs_by_name(const char *name, size_t *count)
+_Static_assert(offsetof(pgc_func, name) == 0 && offsetof(pgc_oper, name) == 0,
+               "name_run reads an entry's name at its start");
+
+/* The run of entries named name in a table sorted by name, whose entries (size bytes each)
+ * start with their name (pgc_func, pgc_oper): its first index, *count entries long. */
+static size_t
+name_run(const void *table, size_t n, size_t size, const char *name, size_t *count)
 {
-    size_t lo = 0, hi = pgc_data_nfuncs, ignored;
-    if (count == NULL)
-        count = &ignored;
-    *count = 0;
-    if (name == NULL)
-        return NULL;
+    const char *base = table;
+    size_t lo = 0, hi = n;
+#define NAME_AT(i) (*(const char *const *)(const void *)(base + (i) * size))
     /* Lower bound of the run, then its end. */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(pgc_data_funcs[mid].name, name) < 0)
+        if (strcmp(NAME_AT(mid), name) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t end = lo;
-    while (end < pgc_data_nfuncs && strcmp(pgc_data_funcs[end].name, name) == 0)
+    while (end < n && strcmp(NAME_AT(end), name) == 0)
         end++;
+#undef NAME_AT
     *count = end - lo;
-    return *count ? &pgc_data_funcs[lo] : NULL;
+    return lo;
+}
+
+const pgc_func *
+pgc_funcs_by_name(const char *name, size_t *count)
+{
+    size_t ignored, first;
+    if (count == NULL)
+        count = &ignored;
+    *count = 0;
+    if (name == NULL)
+        return NULL;
+    first = name_run(pgc_data_funcs, pgc_data_nfuncs, sizeof *pgc_data_funcs, name, count);
+    return *count ? &pgc_data_funcs[first] : NULL;
 }
 
 bool
@@ -258,24 +275,14 @@ pgc_func_visible(const pgc_func *f, unsigned ext_mask)
 const pgc_oper *
 pgc_opers_by_name(const char *name, size_t *count)
 {
-    size_t lo = 0, hi = pgc_data_nopers, ignored;
+    size_t ignored, first;
     if (count == NULL)
         count = &ignored;
     *count = 0;
     if (name == NULL)
         return NULL;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(pgc_data_opers[mid].name, name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t end = lo;
-    while (end < pgc_data_nopers && strcmp(pgc_data_opers[end].name, name) == 0)
-        end++;
-    *count = end - lo;
-    return *count ? &pgc_data_opers[lo] : NULL;
+    first = name_run(pgc_data_opers, pgc_data_nopers, sizeof *pgc_data_opers, name, count);
+    return *count ? &pgc_data_opers[first] : NULL;
 }
 
 static const pgc_cast *
