@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conninfo.h"
 #include "db.h"
 
 /* The fixture's state: one per test binary. */
@@ -74,29 +75,6 @@ app_raw_exec(PGconn *c, const char *sql)
     PQclear(r);
 }
 
-/* c's resolved connection parameters with dbname replaced by app_dbname, as key=value text. */
-static inline void
-app_build_conninfo(PGconn *c)
-{
-    PQconninfoOption *opts = PQconninfo(c);
-    size_t len = (size_t)snprintf(app_conninfo, sizeof app_conninfo, "dbname=%s", app_dbname);
-
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (o->val == NULL || o->val[0] == '\0' || strcmp(o->keyword, "dbname") == 0)
-            continue;
-        len += (size_t)snprintf(app_conninfo + len, sizeof app_conninfo - len, " %s='",
-                                o->keyword);
-        for (const char *v = o->val; *v && len + 4 < sizeof app_conninfo; v++) {
-            if (*v == '\'' || *v == '\\')
-                app_conninfo[len++] = '\\';
-            app_conninfo[len++] = *v;
-        }
-        len += (size_t)snprintf(app_conninfo + len, sizeof app_conninfo - len, "'");
-        if (len >= sizeof app_conninfo)
-            fail_msg("conninfo too long");
-    }
-    PQconninfoFree(opts);
-}
 
 /* True when the server can CREATE EXTENSION vector. */
 static inline bool
@@ -161,7 +139,8 @@ app_setup(const char *name, int64_t target)
     app_raw_exec(c, sql);
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", app_dbname);
     app_raw_exec(c, sql);
-    app_build_conninfo(c);
+    if (!test_conninfo_for(c, app_dbname, app_conninfo, sizeof app_conninfo))
+        fail_msg("conninfo too long");
     PQfinish(c);
 
     pqg_config_defaults(&cfg);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conninfo.h"
 #include "db.h"
 #include "json.h"
 #include "querier.h"
@@ -25,28 +26,6 @@
 
 static char g_conninfo[2048];
 static pqg_db *g_pool;
-
-/* DATABASE_URL's resolved parameters with dbname replaced, as a key=value conninfo. */
-static void
-build_conninfo(PGconn *c)
-{
-    PQconninfoOption *opts = PQconninfo(c);
-    size_t len = (size_t)snprintf(g_conninfo, sizeof g_conninfo, "dbname=%s", TEST_DB);
-
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (o->val == NULL || o->val[0] == '\0' || strcmp(o->keyword, "dbname") == 0)
-            continue;
-        len += (size_t)snprintf(g_conninfo + len, sizeof g_conninfo - len, " %s='", o->keyword);
-        for (const char *v = o->val; *v && len + 4 < sizeof g_conninfo; v++) {
-            if (*v == '\'' || *v == '\\')
-                g_conninfo[len++] = '\\';
-            g_conninfo[len++] = *v;
-        }
-        len += (size_t)snprintf(g_conninfo + len, sizeof g_conninfo - len, "'");
-        assert_true(len < sizeof g_conninfo);
-    }
-    PQconninfoFree(opts);
-}
 
 static int
 group_setup(void **state)
@@ -66,7 +45,7 @@ group_setup(void **state)
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         fail_msg("create database: %s", PQerrorMessage(c));
     PQclear(r);
-    build_conninfo(c);
+    assert_true(test_conninfo_for(c, TEST_DB, g_conninfo, sizeof g_conninfo));
     PQfinish(c);
 
     pqg_config_defaults(&cfg);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conninfo.h"
 #include "pqg.h"
 #include "pqg_sha256.h"
 
@@ -42,27 +43,6 @@ db_url(void)
     return g_conninfo;
 }
 
-/* DATABASE_URL's resolved parameters with dbname replaced, as a key=value conninfo. */
-static void
-build_conninfo(PGconn *c)
-{
-    PQconninfoOption *opts = PQconninfo(c);
-    size_t len = 0;
-    len += (size_t)snprintf(g_conninfo, sizeof g_conninfo, "dbname=%s", TEST_DB);
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (o->val == NULL || o->val[0] == '\0' || strcmp(o->keyword, "dbname") == 0)
-            continue;
-        len += (size_t)snprintf(g_conninfo + len, sizeof g_conninfo - len, " %s='", o->keyword);
-        for (const char *v = o->val; *v && len + 4 < sizeof g_conninfo; v++) {
-            if (*v == '\'' || *v == '\\')
-                g_conninfo[len++] = '\\';
-            g_conninfo[len++] = *v;
-        }
-        len += (size_t)snprintf(g_conninfo + len, sizeof g_conninfo - len, "'");
-        assert_true(len < sizeof g_conninfo);
-    }
-    PQconninfoFree(opts);
-}
 
 static int
 group_setup(void **state)
@@ -78,7 +58,7 @@ group_setup(void **state)
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         fail_msg("create database: %s", PQerrorMessage(c));
     PQclear(r);
-    build_conninfo(c);
+    assert_true(test_conninfo_for(c, TEST_DB, g_conninfo, sizeof g_conninfo));
     PQfinish(c);
     return 0;
 }
