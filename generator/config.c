@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "source.h"
+
 static const char *const cfg_top_keys[] = {
     "version", "schema", "queries", "out", "prefix", "templates", "overrides", "emit", "vet",
 };
@@ -78,21 +80,6 @@ cfg_is_c_ident(const char *s)
     return true;
 }
 
-static char *
-cfg_join(const char *dir, const char *p)
-{
-    if (p[0] == '/' || strcmp(dir, ".") == 0)
-        return strdup(p);
-    size_t a = strlen(dir), b = strlen(p);
-    char *s = malloc(a + b + 2);
-    if (s) {
-        memcpy(s, dir, a);
-        s[a] = '/';
-        memcpy(s + a + 1, p, b + 1);
-    }
-    return s;
-}
-
 /* "schema"/"queries": a string or an array of strings, each an existing file or folder. */
 static void
 cfg_paths(cfg_ctx *c, config *cfg, const char *key, char ***out, size_t *n_out)
@@ -134,7 +121,7 @@ cfg_paths(cfg_ctx *c, config *cfg, const char *key, char ***out, size_t *n_out)
             return;
         }
         (*n_out)++;
-        char *full = cfg_join(cfg->dir, p);
+        char *full = source_path_join(cfg->dir, p);
         struct stat st;
         if (!full)
             cfg_error(c, NULL, "out of memory");

@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emit_internal.h"
+#include "source.h"
+
 #define CONTEXT 3
 #define MAX_EDITS 20000 /* beyond this many differing lines, show a whole-file replacement */
 
@@ -20,16 +23,6 @@ typedef struct line {
     const char *p;
     size_t len; /* including the '\n', when there is one */
 } line;
-
-char *
-emit_path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", dir, name);
-    return s;
-}
 
 /* Plain read(2) into one block sized by fstat: no stdio buffer, whose allocation after the
  * emit stage's many frees made glibc consolidate its fastbins (see tests/bench/RESULTS.md). */
@@ -323,7 +316,7 @@ emit_diff(const char *out_dir, const emit_file *files, size_t n_files, FILE *out
     DIR *d;
 
     for (i = 0; i < n_files; i++) {
-        char *path = emit_path_join(out_dir, files[i].path), *old;
+        char *path = source_path_join(out_dir, files[i].path), *old;
         size_t old_len;
 
         if (!path)

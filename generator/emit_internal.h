@@ -195,8 +195,6 @@ char *emit_read_text(const char *path);
 
 /* ---- emit_diff.c ---- */
 
-/* dir + "/" + name. Caller owns; release with free(). NULL on out of memory. */
-char *emit_path_join(const char *dir, const char *name);
 /* A whole file, NUL-terminated, its length in *len. Returns NULL (errno set) when it cannot be
  * read. Caller owns; release with free(). */
 char *emit_read_all(const char *path, size_t *len);

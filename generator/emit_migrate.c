@@ -18,15 +18,17 @@
 #include <pg_query.h>
 
 #include "pqg_sha256.h"
+#include "source.h"
 
-static char *
-join(const char *a, const char *b)
+/* path as written relative to the config's folder dir (absolute paths stay). Borrowed from
+ * path. */
+static const char *
+shown_path(const char *dir, const char *path)
 {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s%s", a, *a ? "/" : "", b);
-    return s;
+    size_t n = dir ? strlen(dir) : 0;
+    if (n && strncmp(path, dir, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
 }
 
 static bool
@@ -74,7 +76,7 @@ collect(const char *path, char ***list, size_t *n)
             return -1;
         }
         *list = l;
-        l[(*n)++] = join(path, e->d_name);
+        l[(*n)++] = source_path_join(path, e->d_name);
     }
     closedir(d);
     if (*n > first)
@@ -181,7 +183,7 @@ emit_migrations(emit_ctx *cx)
     tv **sorted;
 
     for (i = 0; i < cx->cfg->n_schema; i++) {
-        char *p = join(cx->cfg->dir ? cx->cfg->dir : "", cx->cfg->schema[i]);
+        char *p = source_path_join(cx->cfg->dir, cx->cfg->schema[i]);
         if (!p || collect(p, &files, &n) != 0)
             emit_error(cx, NULL, "%s: cannot read schema path: %s", cx->cfg->schema[i],
                        strerror(errno));
@@ -247,8 +249,7 @@ emit_migrations(emit_ctx *cx)
         tv_set_int(m, "version", (long long)version);
         tv_set_str(m, "name", name ? name : "");
         tv_set_str(m, "name_c", emit_sb_str(&lit));
-        tv_set_str(m, "file",
-                   files[i] + (cx->cfg->dir && *cx->cfg->dir ? strlen(cx->cfg->dir) + 1 : 0));
+        tv_set_str(m, "file", shown_path(cx->cfg->dir, files[i]));
         tv_set(m, "up_lines", emit_c_string_lines(cx->a, up ? up : ""));
         tv_set(m, "down_lines", down ? emit_c_string_lines(cx->a, down) : tv_null());
         tv_set_str(m, "checksum", hex);

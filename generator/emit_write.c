@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "emit_internal.h"
+#include "source.h"
 
 struct emit_writer {
     char *out_dir;
@@ -107,7 +108,7 @@ mkdirs(emit_writer *w, const char *dir)
 static void
 write_one(emit_writer *w, const emit_file *f)
 {
-    char *target = emit_path_join(w->out_dir, f->path), *tmp = NULL, *old;
+    char *target = source_path_join(w->out_dir, f->path), *tmp = NULL, *old;
     size_t old_len;
 
     if (!target) {

@@ -143,16 +143,7 @@ main_analyze(main_state *s, const char *cfg_path, bool want_model)
 static int
 main_out_dir(main_state *s)
 {
-    const char *o = s->cfg.out;
-    size_t a = strlen(s->cfg.dir), b = strlen(o);
-    if (o[0] == '/' || strcmp(s->cfg.dir, ".") == 0) {
-        s->out_dir = strdup(o);
-    } else if ((s->out_dir = malloc(a + b + 2)) != NULL) {
-        memcpy(s->out_dir, s->cfg.dir, a);
-        s->out_dir[a] = '/';
-        memcpy(s->out_dir + a + 1, o, b + 1);
-    }
-    if (!s->out_dir) {
+    if (!(s->out_dir = source_path_join(s->cfg.dir, s->cfg.out))) {
         diag_add_at(&s->d, DIAG_ERROR, NULL, NULL, "out of memory");
         return EXIT_FAIL;
     }

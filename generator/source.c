@@ -286,8 +286,8 @@ src_read(const char *path, char **text, size_t *len)
     return 0;
 }
 
-static char *
-src_join(const char *a, const char *b)
+char *
+source_path_join(const char *a, const char *b)
 {
     if (!a || !*a || (b[0] == '/') || strcmp(a, ".") == 0)
         return strdup(b);
@@ -388,7 +388,7 @@ src_load_dir(src_loader *l, const char *label, const char *full)
     if (rc == 0 && n == 0)
         diag_add_at(d, DIAG_WARNING, label, NULL, "folder has no .sql files");
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *lb = src_join(label, names_v[i]), *fp = src_join(full, names_v[i]);
+        char *lb = source_path_join(label, names_v[i]), *fp = source_path_join(full, names_v[i]);
         struct stat stt;
         if (!lb || !fp)
             rc = -1;
@@ -437,7 +437,7 @@ source_load_each(const char *base_dir, const char *const *paths, size_t n_paths,
         char *label = src_strndup(paths[i], pl);
         while (label && pl > 1 && label[pl - 1] == '/')
             label[--pl] = '\0';
-        char *full = label ? src_join(paths[i][0] == '/' ? NULL : base_dir, label) : NULL;
+        char *full = label ? source_path_join(paths[i][0] == '/' ? NULL : base_dir, label) : NULL;
         struct stat st;
         if (!label || !full)
             rc = -1;

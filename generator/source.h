@@ -70,6 +70,10 @@ int source_load_each(const char *base_dir, const char *const *paths, size_t n_pa
  * Returns 0, or -1 on out of memory. For tests, fuzzing and stdin. */
 int source_load_text(const char *path_label, const char *text, size_t len, src_kind kind,
                      src_set *out, diag_list *d);
+/* Path b relative to folder a: b itself when it is absolute or a is NULL, "" or "."; else
+ * a + "/" + b (trailing slashes of a dropped). Caller owns; release with free(). NULL on out
+ * of memory. */
+char *source_path_join(const char *a, const char *b);
 /* Frees everything in s and zeroes it. NULL is a harmless no-op. */
 void source_set_free(src_set *s);
 /* 1-based line and column (in characters, UTF-8 aware) of a byte offset into f->text. */

@@ -95,6 +95,13 @@ sed -e 's/"out": *"never2"/"out": "blocker\/out"/' bad_query.json >blocked.json
 "$pqgen" -j 2 -f blocked.json generate >/dev/null 2>blocked2.err
 check "an output folder that cannot be made: same report with -j 1 and -j 2" \
     'grep -q "nope" blocked1.err && cmp -s blocked1.err blocked2.err'
+# Paths in the config may be absolute (the migrations embedded too).
+sed -e "s|\"schema\": *\[\"schema\"\]|\"schema\": [\"$work/schema\"]|" \
+    -e 's/"out": *"[^"]*"/"out": "abs_out"/' pqgen.json >abs.json
+"$pqgen" -f abs.json generate >/dev/null 2>&1
+rc=$?
+check "an absolute schema path generates, migrations included" \
+    '[ $rc = 0 ] && grep -q "$work/schema/" abs_out/migrations.c'
 "$pqgen" -j 0 generate >/dev/null 2>&1
 rc=$?
 check "-j 0 is a usage error (exit 2)" '[ $rc = 2 ]'
