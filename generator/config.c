@@ -243,6 +243,7 @@ cfg_emit(cfg_ctx *c, config *cfg)
     }
 }
 
+/* The last component of path. Caller owns; release with free(). NULL on out of memory. */
 static char *
 cfg_basename(const char *path)
 {
@@ -250,6 +251,8 @@ cfg_basename(const char *path)
     return strdup(s && s[1] ? s + 1 : path);
 }
 
+/* The folder of path ("." when it has none). Caller owns; release with free(). NULL on out of
+ * memory. */
 static char *
 cfg_dirname(const char *path)
 {

@@ -14,6 +14,7 @@
 
 #include "source.h"
 
+/* vsnprintf into a new string. Caller owns; release with free(). NULL on failure. */
 static char *
 diag_vformat(const char *fmt, va_list ap)
 {

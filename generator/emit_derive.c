@@ -644,6 +644,8 @@ emit_struct_names(emit_ctx *cx, tv *o, const char *c_name, const char *base, con
     emit_claim(cx, to_json, owner);
 }
 
+/* "table", or "schema.table" outside public: how overrides and by_key name a table. Caller
+ * owns; release with free(). */
 static char *
 table_key(json_t *t)
 {

@@ -69,6 +69,8 @@ emit_read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* s[0, len) as *n lines pointing into s. Caller owns the array; release with free(). NULL on out
+ * of memory. */
 static line *
 split_lines(const char *s, size_t len, size_t *n)
 {

@@ -130,7 +130,7 @@ no_transaction(const char *text, const char *marker)
 }
 
 /* sql split into statements, as {"items": [{"lines": c string lines}]} for a NULL-terminated
- * array of statements; null when sql is NULL. Errors go to cx. */
+ * array of statements; null when sql is NULL. Errors go to cx. Borrowed from cx->a. */
 static tv *
 statements_of(emit_ctx *cx, const char *file, const char *sql)
 {

@@ -354,6 +354,8 @@ emit_block_comment(const char *lines, const char *indent)
     return b.p;
 }
 
+/* emit_proto with continuation lines indent columns in (-1: aligned after '('). Caller owns;
+ * release with free(). */
 static char *
 proto_with(const char *ret, const char *name, const char *const *args, size_t n_args, bool def,
            const char *suffix, long indent)

@@ -18,6 +18,8 @@ static const char *const local_names[] = {"args", "rc", "mem", "rows", "len",   
                                           "db",   "p",  "out", "fn",   "userdata", "rows_affected",
                                           "i"};
 
+/* The C name of parameter index called name: "p<index>" when unnamed, with '_' added when it
+ * is one of the generated function's locals. Caller owns; release with free(). */
 static char *
 param_ident(const char *name, size_t index)
 {

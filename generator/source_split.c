@@ -503,6 +503,8 @@ src_doc_add(const char *t, const src_comment *c, char ***lines, size_t *n, size_
     return 0;
 }
 
+/* lines joined by newlines, blank lines at both ends dropped; NULL when nothing is left (or out
+ * of memory). Caller owns; release with free(). */
 static char *
 src_join_doc(char **lines, size_t n)
 {

@@ -81,6 +81,7 @@ server_type_str(const vet_state *r, Oid oid)
     return strdup(t->name);
 }
 
+/* "type" or "type[]". Caller owns; release with free(). */
 static char *
 model_type_str(const char *type, int dims)
 {

@@ -78,7 +78,8 @@ name_taken(const pqg__conn *c, const char *name)
 }
 
 /* The server keys prepared statements by their first 63 bytes, so long names are shortened
- * with a hash of the whole, and a name another descriptor already uses gets a suffix. */
+ * with a hash of the whole, and a name another descriptor already uses gets a suffix. Caller
+ * owns; release with pqg__free(). */
 static char *
 make_name(pqg__conn *c, const char *base)
 {
